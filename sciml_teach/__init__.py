@@ -1,0 +1,24 @@
+"""sciml_teach: train scientific ML models faster and in less memory -- a course and a library.
+
+Notebooks import only this module. The three results the course is built on:
+mixed precision for PINNs/DeepONets (Hayford et al. 2024, arXiv:2401.16645), mixed-precision
+Fourier Neural Operators (Tu et al. 2024, arXiv:2307.15034) and Zero Coordinate Shift
+(Leng et al. 2024, arXiv:2311.00860).
+"""
+from .capability import CapabilityReport, capability_report, resolve_device
+from .meters import (MemoryReading, SavedTensorMeter, TimeStats, format_bytes, measure_memory,
+                     memory_kind, saved_bytes, time_fn)
+from .models import MLP
+from .precision import POLICIES, PrecisionPolicy, get_policy
+from .quick import is_quick, pick
+from .training import Callback, History, TrainConfig, param_dtype, train
+
+__all__ = [
+    "CapabilityReport", "capability_report", "resolve_device",
+    "MemoryReading", "SavedTensorMeter", "TimeStats", "format_bytes", "measure_memory",
+    "memory_kind", "saved_bytes", "time_fn",
+    "MLP",
+    "POLICIES", "PrecisionPolicy", "get_policy",
+    "is_quick", "pick",
+    "Callback", "History", "TrainConfig", "param_dtype", "train",
+]

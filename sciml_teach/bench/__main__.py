@@ -1,0 +1,54 @@
+"""Command line: ``python -m sciml_teach.bench NAME [--quick] [--device ...] [--json PATH]``."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import time
+
+from ..capability import resolve_device
+from ..meters import memory_kind
+from ..quick import ENV_VAR
+from . import BENCHMARKS
+from .report import format_table, write_json
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sciml_teach.bench",
+                                     description="The papers' tables, measured on your hardware.")
+    sub = parser.add_subparsers(dest="name", required=True, metavar="NAME")
+    for name, module_name in BENCHMARKS.items():
+        module = importlib.import_module(module_name)
+        p = sub.add_parser(name, help=module.DESCRIPTION, description=module.DESCRIPTION)
+        p.add_argument("--quick", action="store_true",
+                       help=f"small sizes (also switched on by {ENV_VAR}=1)")
+        p.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
+        p.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
+        module.add_arguments(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.quick:
+        os.environ[ENV_VAR] = "1"  # one switch: the benchmark reads it through sciml_teach.quick
+    try:
+        device = resolve_device(args.device)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(BENCHMARKS[args.name])
+    start = time.perf_counter()
+    rows = module.run(args, device)
+    print(format_table(rows, module.COLUMNS))
+    print(f"\n{args.name} on {device} ({memory_kind(device)} memory) in "
+          f"{time.perf_counter() - start:.0f} s")
+    if args.json:
+        write_json(args.json, args.name, device, memory_kind(device), rows)
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
