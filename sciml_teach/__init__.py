@@ -8,7 +8,9 @@ Fourier Neural Operators (Tu et al. 2024, arXiv:2307.15034) and Zero Coordinate 
 from .capability import CapabilityReport, capability_report, resolve_device
 from .meters import (MemoryReading, SavedTensorMeter, TimeStats, format_bytes, measure_memory,
                      memory_kind, saved_bytes, time_fn)
-from .models import MLP
+from .data_cache import cache_dir
+from .half_fft import irfftn_half, rfftn_half
+from .models import FNO, MLP, FNOConfig, SpectralConv, nonfinite_spectral_layers
 from .precision import POLICIES, PrecisionPolicy, get_policy
 from .quick import is_quick, pick
 from .training import Callback, History, TrainConfig, param_dtype, train
@@ -18,6 +20,8 @@ __all__ = [
     "MemoryReading", "SavedTensorMeter", "TimeStats", "format_bytes", "measure_memory",
     "memory_kind", "saved_bytes", "time_fn",
     "MLP",
+    "cache_dir", "irfftn_half", "rfftn_half",
+    "FNO", "FNOConfig", "SpectralConv", "nonfinite_spectral_layers",
     "POLICIES", "PrecisionPolicy", "get_policy",
     "is_quick", "pick",
     "Callback", "History", "TrainConfig", "param_dtype", "train",

@@ -1,0 +1,189 @@
+"""The FNO's spectral convolution in full, mixed or half precision, with an optional tanh stabiliser.
+
+A Fourier layer multiplies the lowest Fourier modes of its input by learned complex weights
+(Li et al. 2021, "Fourier Neural Operator for Parametric PDEs", Eq. 4-5). Tu et al. 2024
+(arXiv:2307.15034) run it in half precision:
+
+* ``"full"``  -- float32 FFT, complex float32 contraction, float32 inverse FFT.
+* ``"mixed"`` -- float32 forward FFT; contraction and inverse FFT in half (Tu et al., Sec. 4.1).
+* ``"half"``  -- forward FFT, contraction and inverse FFT all in half.
+* ``stabilizer="tanh"`` applies tanh just before the forward FFT, so every input is in [-1, 1]
+  and a DFT of N points is bounded by N (Tu et al., Sec. 4.2): no float16 overflow for N < 65504.
+
+Complex weights are stored as real tensors in ``view_as_real`` layout (..., 2): PyTorch's
+GradScaler cannot unscale complex parameters. Introduced in notebooks/06_fno_mixed_precision.ipynb.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+from typing import Sequence
+
+import opt_einsum
+import torch
+from torch import nn
+
+from ..half_fft import HALF_DTYPES, irfftn_half, rfftn, rfftn_half
+
+PRECISIONS = ("full", "mixed", "half")
+STABILIZERS = ("none", "tanh")
+
+# COMPLEX_MULT[i, j, l]: how component i of x (0 real, 1 imag) times component j of w adds to
+# component l of x*w: (a + ib)(c + id) = (ac - bd) + i(ad + bc).
+_COMPLEX_MULT = [[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [-1.0, 0.0]]]
+_EQUATIONS = {1: "bcxi,coxj,ijl->boxl", 2: "bcxyi,coxyj,ijl->boxyl"}
+
+
+@functools.lru_cache(maxsize=64)
+def contraction_path(equation: str, shapes: tuple[tuple[int, ...], ...]) -> tuple[tuple[int, int], ...]:
+    """The cheapest pairwise order for the 3-operand einsum, by opt_einsum's cost model.
+
+    Several orders often cost the same flops; ties go to the order that does not touch operand 0
+    (the batch of spectra) first, because a batch-sized intermediate is kept for backward.
+    A pure function of the shapes, so caching it is safe.
+    """
+    def cost(pair):
+        path = [pair, (0, 1)]
+        return opt_einsum.contract_path(equation, *shapes, shapes=True, optimize=path)[1].opt_cost
+    best = min(itertools.combinations(range(3), 2), key=lambda p: (cost(p), 0 in p))
+    return (best, (0, 1))
+
+
+def contract_pairs(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Complex product summed over input channels, on real (re, im) pairs in x's dtype.
+
+    x (B, C, *K, 2), weight (C, O, *K, 2) -> (B, O, *K, 2). Complex half arithmetic is emulated
+    as real pairs because PyTorch has no complex32 einsum on CPU.
+    """
+    equation = _EQUATIONS[x.dim() - 3]
+    table = torch.tensor(_COMPLEX_MULT, dtype=x.dtype, device=x.device)   # (2, 2, 2)
+    operands = (x, weight.to(x.dtype), table)
+    path = contraction_path(equation, tuple(tuple(op.shape) for op in operands))
+    return opt_einsum.contract(equation, *operands, optimize=list(path), backend="torch")
+
+
+def keep_low_modes(spectrum: torch.Tensor, modes: Sequence[int]) -> torch.Tensor:
+    """(B, C, *Nf[, 2]) -> (B, C, *K[, 2]): the lowest modes; in 2-D both signs of the first
+    frequency (the rfft keeps only non-negative frequencies along the last axis)."""
+    if len(modes) == 1:
+        return spectrum[:, :, :modes[0]]                                   # (B, C, K)
+    m1, m2 = modes
+    return torch.cat([spectrum[:, :, :m1, :m2], spectrum[:, :, -m1:, :m2]], dim=2)  # (B, C, 2m1, m2)
+
+
+def place_low_modes(kept: torch.Tensor, freq_shape: Sequence[int]) -> torch.Tensor:
+    """Inverse of :func:`keep_low_modes`: zeros everywhere except the kept modes."""
+    out = kept.new_zeros(kept.shape[:2] + tuple(freq_shape) + kept.shape[2 + len(freq_shape):])
+    if len(freq_shape) == 1:
+        out[:, :, :kept.shape[2]] = kept                                   # (B, O, Nf)
+        return out
+    m1, m2 = kept.shape[2] // 2, kept.shape[3]
+    out[:, :, :m1, :m2] = kept[:, :, :m1]                                  # (B, O, N1, N2f)
+    out[:, :, -m1:, :m2] = kept[:, :, m1:]
+    return out
+
+
+def _freq_shape(sizes: Sequence[int]) -> list[int]:
+    return list(sizes[:-1]) + [sizes[-1] // 2 + 1]
+
+
+def _full_path(x: torch.Tensor, weight: torch.Tensor, modes, half_dtype) -> torch.Tensor:
+    """float32 (or float64) FFT, complex contraction and inverse FFT."""
+    dims, sizes = len(modes), x.shape[2:]
+    x = x.to(torch.promote_types(x.dtype, torch.float32))                 # half inputs -> float32
+    spectrum = rfftn(x, dims)                                             # (B, C, *Nf) complex
+    w = torch.view_as_complex(weight.to(x.dtype))                         # (C, O, *K) complex
+    low = torch.einsum("bc...,co...->bo...", keep_low_modes(spectrum, modes), w)  # (B, O, *K)
+    return torch.fft.irfftn(place_low_modes(low, _freq_shape(sizes)), s=sizes,
+                            dim=tuple(range(-dims, 0)))                   # (B, O, *N)
+
+
+def _mixed_path(x: torch.Tensor, weight: torch.Tensor, modes, half_dtype) -> torch.Tensor:
+    """float32 forward FFT, then contraction and inverse FFT in half (Tu et al., Sec. 4.1)."""
+    dims, sizes = len(modes), x.shape[2:]
+    spectrum = rfftn(x.float(), dims)                                     # (B, C, *Nf) complex64
+    low = torch.view_as_real(keep_low_modes(spectrum, modes)).to(half_dtype)  # (B, C, *K, 2)
+    out = contract_pairs(low, weight)                                     # (B, O, *K, 2) half
+    return irfftn_half(place_low_modes(out, _freq_shape(sizes)), sizes)   # (B, O, *N) half
+
+
+def _half_path(x: torch.Tensor, weight: torch.Tensor, modes, half_dtype) -> torch.Tensor:
+    """Forward FFT, contraction and inverse FFT all in half."""
+    sizes = x.shape[2:]
+    spectrum = rfftn_half(x, len(modes), half_dtype)                      # (B, C, *Nf, 2) half
+    out = contract_pairs(keep_low_modes(spectrum, modes), weight)         # (B, O, *K, 2) half
+    return irfftn_half(place_low_modes(out, _freq_shape(sizes)), sizes)   # (B, O, *N) half
+
+
+_PATHS = {"full": _full_path, "mixed": _mixed_path, "half": _half_path}
+
+
+class SpectralConv(nn.Module):
+    """Spectral convolution on the lowest ``modes`` Fourier modes (1-D or 2-D).
+
+    ``half_dtype``: the dtype of the half parts; ``None`` follows autocast (its dtype when
+    autocast is on) and is float16 otherwise. float16 is what overflows at 65504.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, modes: Sequence[int],
+                 precision: str = "full", stabilizer: str = "none",
+                 half_dtype: torch.dtype | None = None):
+        super().__init__()
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown spectral precision {precision!r}; valid: {', '.join(PRECISIONS)}")
+        if stabilizer not in STABILIZERS:
+            raise ValueError(f"unknown stabilizer {stabilizer!r}; valid: {', '.join(STABILIZERS)}")
+        if half_dtype is not None and half_dtype not in HALF_DTYPES:
+            raise ValueError(f"half_dtype must be None, torch.float16 or torch.bfloat16, got {half_dtype}")
+        if len(modes) not in (1, 2) or any(m < 1 for m in modes):
+            raise ValueError(f"modes must be 1 or 2 positive ints, got {tuple(modes)}")
+        self.modes, self.precision, self.stabilizer = tuple(modes), precision, stabilizer
+        self.half_dtype = half_dtype
+        kept = ((2 * modes[0], modes[1]) if len(modes) == 2 else (modes[0],))
+        scale = 1.0 / (in_channels * out_channels)
+        # Complex weights in view_as_real layout: (C, O, *K, 2), float32 so GradScaler can unscale.
+        self.weight = nn.Parameter(scale * torch.rand(in_channels, out_channels, *kept, 2))
+
+    def _check(self, x: torch.Tensor) -> None:
+        dims = len(self.modes)
+        if x.dim() != 2 + dims or x.shape[1] != self.weight.shape[0]:
+            raise ValueError(f"SpectralConv expects (B, {self.weight.shape[0]}, *N) with {dims} "
+                             f"grid axes, got {tuple(x.shape)}")
+        limits = list(x.shape[2:-1]) + [x.shape[-1] // 2 + 1]
+        if dims == 2:
+            limits[0] = x.shape[2] // 2
+        if any(m > lim for m, lim in zip(self.modes, limits)):
+            raise ValueError(f"modes {self.modes} exceed what a grid of {tuple(x.shape[2:])} holds "
+                             f"(at most {tuple(limits)})")
+
+    def _resolve_half_dtype(self, device_type: str) -> torch.dtype:
+        if self.half_dtype is not None:
+            return self.half_dtype
+        if torch.is_autocast_enabled(device_type):
+            return torch.get_autocast_dtype(device_type)
+        return torch.float16
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, *N) -> (B, O, *N). Steps:
+
+        1. stabiliser: tanh(x) if ``stabilizer="tanh"`` (bounds what the FFT sums);
+        2. forward real FFT: float32 for "full" and "mixed", half for "half";
+        3. keep the lowest modes;
+        4. multiply by the weights and sum over channels: complex float32 ("full") or
+           half-precision real pairs ("mixed", "half");
+        5. zero-fill the other modes and inverse FFT in the precision of step 4.
+
+        The output is float32 for "full" and half otherwise; autocast is switched off inside,
+        because this layer chooses its own precision.
+        """
+        self._check(x)
+        device_type = x.device.type
+        half_dtype = self._resolve_half_dtype(device_type)
+        if self.stabilizer == "tanh":
+            x = torch.tanh(x)
+        with torch.autocast(device_type, enabled=False):
+            return _PATHS[self.precision](x, self.weight, self.modes, half_dtype)
+
+    def extra_repr(self) -> str:
+        return (f"modes={self.modes}, precision={self.precision!r}, "
+                f"stabilizer={self.stabilizer!r}, half_dtype={self.half_dtype}")
