@@ -1,0 +1,195 @@
+"""The FNO's spectral layer against a direct DFT, its half-precision variants, and the FNO in training."""
+import math
+import warnings
+
+import pytest
+import torch
+
+from sciml_teach import FNO, FNOConfig, SpectralConv, get_policy, nonfinite_spectral_layers
+from sciml_teach.half_fft import half_fft_backend, irfftn_half, rfftn, rfftn_half
+from sciml_teach.meters import saved_bytes
+from sciml_teach.models.spectral import contract_pairs, contraction_path
+
+
+def direct_spectral_conv(x: torch.Tensor, w: torch.Tensor, modes) -> torch.Tensor:
+    """Reference: explicit DFT sums, complex weights w (C, O, *K), no FFT anywhere."""
+    sizes = x.shape[2:]
+    if len(modes) == 1:
+        k = torch.arange(modes[0], dtype=torch.float64)
+        freqs = [k]
+    else:
+        m1, m2 = modes
+        k1 = torch.cat([torch.arange(m1), torch.arange(sizes[0] - m1, sizes[0])]).double()
+        freqs = [k1, torch.arange(m2, dtype=torch.float64)]
+    # phase[k..., n...] = exp(-2 pi i sum_d k_d n_d / N_d)
+    grids = torch.meshgrid(*freqs, *[torch.arange(n, dtype=torch.float64) for n in sizes],
+                           indexing="ij")
+    d = len(sizes)
+    angle = sum(2 * math.pi * grids[i] * grids[d + i] / sizes[i] for i in range(d))
+    phase = torch.exp(-1j * angle)                                   # (*K, *N)
+    if d == 1:
+        X = torch.einsum("bcn,kn->bck", x.to(torch.complex128), phase)
+        Y = torch.einsum("bck,cok->bok", X, w)
+        weight = torch.where(freqs[0] == 0, 1.0, 2.0)               # Hermitian partner counted
+        return torch.einsum("bok,kn,k->bon", Y, phase.conj(), weight.to(Y.dtype)).real / sizes[0]
+    X = torch.einsum("bcnm,klnm->bckl", x.to(torch.complex128), phase)
+    Y = torch.einsum("bckl,cokl->bokl", X, w)
+    weight = torch.where(freqs[1] == 0, 1.0, 2.0).to(Y.dtype)
+    out = torch.einsum("bokl,klnm,l->bonm", Y, phase.conj(), weight).real
+    return out / (sizes[0] * sizes[1])
+
+
+@pytest.mark.parametrize("modes,sizes", [((5,), (16,)), ((4,), (15,)), ((3, 4), (8, 10))])
+def test_spectral_layer_equals_direct_dft(modes, sizes):
+    torch.manual_seed(0)
+    layer = SpectralConv(3, 2, modes).double()
+    x = torch.randn(2, 3, *sizes, dtype=torch.float64)
+    expected = direct_spectral_conv(x, torch.view_as_complex(layer.weight), modes)
+    assert torch.allclose(layer(x), expected, atol=1e-12)
+
+
+def test_single_fourier_mode_is_scaled_and_shifted():
+    """cos(2 pi 3 n / N) through one channel: output = Re(w_3 exp(i theta)) exactly."""
+    n = torch.arange(32, dtype=torch.float64)
+    layer = SpectralConv(1, 1, (8,)).double()
+    theta = 2 * math.pi * 3 * n / 32
+    wr, wi = layer.weight[0, 0, 3].detach()
+    expected = wr * torch.cos(theta) - wi * torch.sin(theta)
+    assert torch.allclose(layer(torch.cos(theta)[None, None])[0, 0], expected, atol=1e-12)
+
+
+def test_real_stored_weights_match_complex_weights():
+    """The view_as_real layout changes only storage: Li et al.'s complex-weight layer agrees."""
+    torch.manual_seed(1)
+    layer = SpectralConv(4, 3, (6,)).double()
+    x = torch.randn(5, 4, 32, dtype=torch.float64)
+    w = torch.view_as_complex(layer.weight.detach().clone())        # (C, O, K) complex128
+    x_ft = torch.fft.rfft(x)                                        # (B, C, 17)
+    out_ft = torch.zeros(5, 3, 17, dtype=torch.complex128)
+    out_ft[:, :, :6] = torch.einsum("bck,cok->bok", x_ft[:, :, :6], w)
+    assert torch.allclose(layer(x), torch.fft.irfft(out_ft, n=32), atol=1e-12)
+
+
+def test_rfftn_gradient_without_saved_input():
+    x = torch.randn(2, 3, 6, 5, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: torch.view_as_real(rfftn(t, 2)), (x,))
+    assert saved_bytes(lambda: rfftn(x * 1.0, 2)) == 0
+
+
+@pytest.mark.parametrize("precision", ["mixed", "half"])
+@pytest.mark.parametrize("dtype,tol", [(torch.float16, 1e-2), (torch.bfloat16, 5e-2)])
+def test_half_modes_agree_with_full_on_bounded_inputs(precision, dtype, tol):
+    torch.manual_seed(2)
+    full = SpectralConv(8, 8, (6, 6))
+    half = SpectralConv(8, 8, (6, 6), precision=precision, half_dtype=dtype)
+    half.load_state_dict(full.state_dict())
+    x = torch.rand(4, 8, 16, 16) * 2 - 1                             # bounded in [-1, 1]
+    ref, out = full(x), half(x)
+    assert out.dtype == dtype
+    assert (out.float() - ref).norm() / ref.norm() < tol
+
+
+def test_cpu_emulation_overflows_where_a_half_fft_would():
+    """1024 values of 100 are each fine in float16, but their sum 102400 > 65504 is not."""
+    x = torch.full((1, 1, 1024), 100.0)
+    assert torch.isinf(rfftn_half(x, 1, torch.float16)[0, 0, 0]).any()
+    assert torch.isfinite(rfftn_half(x * 0.6, 1, torch.float16)).all()   # 61440 fits
+    assert torch.isfinite(rfftn_half(x, 1, torch.bfloat16)).all()        # bfloat16's range is huge
+    back = irfftn_half(rfftn_half(x * 0.01, 1, torch.float16), (1024,))
+    assert torch.allclose(back.float(), x * 0.01, rtol=1e-3)
+
+
+def test_half_fft_backend_choice():
+    assert half_fft_backend(torch.float16, "cpu", (64,)) == "emulated"
+    assert half_fft_backend(torch.float16, "cuda", (64, 32)) == "native"
+    assert half_fft_backend(torch.bfloat16, "cuda", (64,)) == "emulated"
+    with pytest.warns(UserWarning, match="power-of-two"):
+        assert half_fft_backend(torch.float16, "cuda", (48,)) == "emulated"
+    with pytest.raises(ValueError, match="float16 or torch.bfloat16"):
+        half_fft_backend(torch.float32, "cpu", (64,))
+
+
+def test_contraction_in_pairs_is_complex_multiplication():
+    x = torch.randn(3, 4, 5, dtype=torch.complex128)
+    w = torch.randn(4, 2, 5, dtype=torch.complex128)
+    out = contract_pairs(torch.view_as_real(x), torch.view_as_real(w))
+    assert torch.allclose(torch.view_as_complex(out), torch.einsum("bck,cok->bok", x, w))
+    # the batch operand (0) is contracted last: only x itself is kept for backward
+    shapes = ((64, 32, 128, 2), (32, 32, 128, 2), (2, 2, 2))
+    assert 0 not in contraction_path("bcxi,coxj,ijl->boxl", shapes)[0]
+
+
+def test_unstabilised_half_overflows_and_tanh_does_not():
+    torch.manual_seed(0)
+    a = 1000 * torch.randn(2, 1, 32, 32)
+    for stabilizer, overflows in [("none", True), ("tanh", False)]:
+        model = FNO(FNOConfig(modes=(8, 8), width=8, precision="half", stabilizer=stabilizer))
+        assert bool(nonfinite_spectral_layers(model, a)) == overflows
+
+
+def test_mixed_tanh_saves_less_memory_and_naive_amp_leaves_spectral_untouched():
+    torch.manual_seed(0)
+    a = torch.randn(4, 1, 32, 32)
+
+    def step_bytes(config, policy):
+        model = FNO(config)
+        def step():
+            with get_policy(policy).autocast_context("cpu"):
+                model(a).float().square().mean().backward()
+        return saved_bytes(step)
+    base = FNOConfig(modes=(8, 8), width=16, projection=64)
+    full = step_bytes(base, "fp32")
+    mixed = step_bytes(FNOConfig(**{**base.__dict__, "precision": "mixed", "stabilizer": "tanh",
+                                    "half_dtype": torch.float16}), "amp-bf16")
+    assert mixed <= 0.7 * full
+    layer, v = SpectralConv(16, 16, (8, 8)), torch.randn(4, 16, 32, 32, requires_grad=True)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        naive = saved_bytes(lambda: layer(v))
+    assert naive == saved_bytes(lambda: layer(v))
+
+
+def test_grad_scaler_steps_with_fno_parameters():
+    """Real-stored spectral weights can be unscaled; complex ones could not."""
+    torch.manual_seed(0)
+    model = FNO(FNOConfig(modes=(4,), width=8, precision="mixed", stabilizer="tanh"))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**10)
+    before = [p.detach().clone() for p in model.parameters()]
+    loss = model(torch.randn(3, 1, 32)).float().square().mean()
+    scaler.scale(loss).backward()
+    scaler.step(opt)
+    scaler.update()
+    assert all(not p.is_complex() for p in model.parameters())
+    assert all(not torch.equal(b, p) for b, p in zip(before, model.parameters()))
+
+
+def test_fno_shapes_and_errors():
+    model = FNO(FNOConfig(modes=(4, 4), width=8))
+    assert model(torch.randn(2, 1, 16, 12)).shape == (2, 1, 16, 12)
+    with pytest.raises(ValueError, match="expects"):
+        model(torch.randn(2, 1, 16))
+    with pytest.raises(ValueError, match="exceed"):
+        model(torch.randn(2, 1, 6, 6))
+    with pytest.raises(ValueError, match="valid"):
+        SpectralConv(2, 2, (4,), precision="quarter")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # CPU emulation never warns
+        FNO(FNOConfig(modes=(4,), width=8, precision="half"))(torch.randn(1, 1, 24))
+
+
+def test_bench_rows_follow_the_contract(tmp_path, monkeypatch):
+    """Two cheap rows of ``python -m sciml_teach.bench fno``: keys, statuses, memory ratio."""
+    import argparse
+    from sciml_teach.bench import fno as bench
+    monkeypatch.setenv("SCIML_TEACH_CACHE", str(tmp_path))
+    monkeypatch.setenv("SCIML_TEACH_QUICK", "1")
+    data = bench.load_data("burgers")
+    args = argparse.Namespace(problem="burgers", steps=3, stress_scale=1000.0)
+    ok = bench.run_setting(bench.Setting("mixed", "tanh", True), data, args, torch.device("cpu"))
+    stress = bench.run_setting(bench.Setting("half", "none", True, 1e4), data, args,
+                               torch.device("cpu"))
+    for row in (ok, stress):
+        assert {"spectral_precision", "stabilizer", "policy", "resolution", "status",
+                "rel_l2_error", "throughput", "memory_bytes"} <= row.keys()
+    assert ok["status"] == "ok" and math.isfinite(ok["rel_l2_error"]) and ok["memory_bytes"] > 0
+    assert stress["status"] == "overflow"
