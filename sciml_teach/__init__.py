@@ -8,6 +8,7 @@ Fourier Neural Operators (Tu et al. 2024, arXiv:2307.15034) and Zero Coordinate 
 from .capability import CapabilityReport, capability_report, resolve_device
 from .meters import (MemoryReading, SavedTensorMeter, TimeStats, format_bytes, measure_memory,
                      memory_kind, saved_bytes, time_fn)
+from .bench.fno import FNOSetting, fno_data, fno_table, run_fno_setting
 from .data_cache import cache_dir
 from .half_fft import irfftn_half, rfftn_half
 from .models import FNO, MLP, FNOConfig, SpectralConv, nonfinite_spectral_layers
@@ -21,6 +22,7 @@ __all__ = [
     "memory_kind", "saved_bytes", "time_fn",
     "MLP",
     "cache_dir", "irfftn_half", "rfftn_half",
+    "FNOSetting", "fno_data", "fno_table", "run_fno_setting",
     "FNO", "FNOConfig", "SpectralConv", "nonfinite_spectral_layers",
     "POLICIES", "PrecisionPolicy", "get_policy",
     "is_quick", "pick",

@@ -179,15 +179,12 @@ def test_fno_shapes_and_errors():
 
 def test_bench_rows_follow_the_contract(tmp_path, monkeypatch):
     """Two cheap rows of ``python -m sciml_teach.bench fno``: keys, statuses, memory ratio."""
-    import argparse
     from sciml_teach.bench import fno as bench
     monkeypatch.setenv("SCIML_TEACH_CACHE", str(tmp_path))
     monkeypatch.setenv("SCIML_TEACH_QUICK", "1")
-    data = bench.load_data("burgers")
-    args = argparse.Namespace(problem="burgers", steps=3, stress_scale=1000.0)
-    ok = bench.run_setting(bench.Setting("mixed", "tanh", True), data, args, torch.device("cpu"))
-    stress = bench.run_setting(bench.Setting("half", "none", True, 1e4), data, args,
-                               torch.device("cpu"))
+    data = bench.fno_data("burgers")
+    ok = bench.run_fno_setting(bench.FNOSetting("mixed", "tanh", True), data, steps=3)
+    stress = bench.run_fno_setting(bench.FNOSetting("half", "none", True, 1e4), data, steps=3)
     for row in (ok, stress):
         assert {"spectral_precision", "stabilizer", "policy", "resolution", "status",
                 "rel_l2_error", "throughput", "memory_bytes"} <= row.keys()

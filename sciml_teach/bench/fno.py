@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import math
 from dataclasses import dataclass
+from typing import Sequence
 
 import torch
 
@@ -24,7 +25,8 @@ from ..models import FNO, FNOConfig, nonfinite_spectral_layers
 from ..precision import get_policy
 from ..problems import BurgersConfig, DarcyConfig, burgers_dataset, darcy_dataset
 from ..quick import pick
-from ..training import TrainConfig, param_dtype, train
+from ..training import Callback, TrainConfig, param_dtype, train
+from .report import format_table
 
 DESCRIPTION = "FNO with full / mixed / half spectral layers, +/- tanh (Tu et al. 2024)"
 COLUMNS = ["problem", "resolution", "input_scale", "spectral_precision", "stabilizer", "policy",
@@ -32,41 +34,43 @@ COLUMNS = ["problem", "resolution", "input_scale", "spectral_precision", "stabil
 
 
 @dataclass(frozen=True)
-class Setting:
+class FNOSetting:
     precision: str            # spectral precision: "full", "mixed" or "half"
     stabilizer: str           # "none" or "tanh"
     amp: bool                 # False: fp32 policy; True: the device's AMP policy
     input_scale: float = 1.0  # inputs are multiplied by this (the stress setting uses > 1)
 
 
-def settings(stress_scale: float) -> list[Setting]:
+def settings(stress_scale: float) -> list[FNOSetting]:
     """Baseline, naive AMP, mixed and half +/- tanh; then the stress setting without and with tanh."""
-    normal = [Setting("full", "none", False), Setting("full", "none", True)]
-    normal += [Setting(p, s, True) for p in ("mixed", "half") for s in ("none", "tanh")]
-    stress = [Setting(p, "none", True, stress_scale) for p in ("mixed", "half")]
-    return normal + stress + [Setting("mixed", "tanh", True, stress_scale)]
+    normal = [FNOSetting("full", "none", False), FNOSetting("full", "none", True)]
+    normal += [FNOSetting(p, s, True) for p in ("mixed", "half") for s in ("none", "tanh")]
+    stress = [FNOSetting(p, "none", True, stress_scale) for p in ("mixed", "half")]
+    return normal + stress + [FNOSetting("mixed", "tanh", True, stress_scale)]
 
 
-def load_data(problem: str) -> dict:
-    """Normalised train/test tensors (B, 1, *N) for ``problem`` ("darcy" or "burgers")."""
+def fno_data(problem: str) -> dict:
+    """Normalised train/test tensors (B, 1, *N) for ``problem`` ("darcy" or "burgers"), the
+    FNO's modes, and an input scale at which un-stabilised float16 spectra overflow."""
     n_train, n_test = pick(96, 1000), pick(32, 200)
     if problem == "darcy":
         data = darcy_dataset(n_train + n_test, DarcyConfig(resolution=pick(32, 64)))
         a, u = data["a"], data["u"]                                   # (M, n, n)
-        modes = pick((8, 8), (12, 12))
+        modes, stress = pick((8, 8), (12, 12)), 1e3
     elif problem == "burgers":
         config = BurgersConfig(resolution=pick(64, 256), solver_resolution=pick(256, 1024),
                                dt=pick(2e-3, 1e-3))
         data = burgers_dataset(n_train + n_test, config)
         a, u = data["u0"], data["u"]                                  # (M, N)
-        modes = pick((12,), (16,))
+        modes, stress = pick((12,), (16,)), 1e4  # 64-256 points: a DFT grows values less
     else:
         raise ValueError(f"unknown problem {problem!r}; valid: darcy, burgers")
     a, u = a[:, None], u[:, None]                                     # (M, 1, *N)
     a = (a - a[:n_train].mean()) / a[:n_train].std()
     u = u / u[:n_train].std()
     return {"a_train": a[:n_train], "u_train": u[:n_train], "a_test": a[n_train:],
-            "u_test": u[n_train:], "modes": modes, "resolution": a.shape[-1]}
+            "u_test": u[n_train:], "modes": modes, "resolution": a.shape[-1], "problem": problem,
+            "stress_scale": stress}
 
 
 def loss_and_error(data: dict, scale: float, batch: int, device: torch.device, seed: int = 0):
@@ -87,11 +91,17 @@ def loss_and_error(data: dict, scale: float, batch: int, device: torch.device, s
     return loss_fn, error_fn
 
 
-def run_setting(setting: Setting, data: dict, args, device: torch.device) -> dict:
-    """Train one configuration and return its row."""
+def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str = "cpu",
+                steps: int | None = None, callbacks: Sequence[Callback] = ()) -> dict:
+    """Train one configuration on ``data`` (from :func:`fno_data`) and return its row.
+
+    ``steps`` defaults to 150 in quick mode and 2000 otherwise; ``callbacks`` go to the
+    training loop (a live plot, for instance).
+    """
+    device = torch.device(device)
     amp = "amp-fp16" if device.type == "cuda" else "amp-bf16"
     policy = get_policy(amp if setting.amp else "fp32")
-    row = {"problem": args.problem, "resolution": data["resolution"],
+    row = {"problem": data["problem"], "resolution": data["resolution"],
            "input_scale": setting.input_scale, "spectral_precision": setting.precision,
            "stabilizer": setting.stabilizer, "policy": policy.name, "half_dtype": "float16",
            "rel_l2_error": math.nan, "throughput": math.nan, "memory_bytes": None, "note": ""}
@@ -107,10 +117,10 @@ def run_setting(setting: Setting, data: dict, args, device: torch.device) -> dic
     if bad:
         return {**row, "status": "overflow", "note": f"inf/NaN from {bad[0]}"}
     loss_fn, error_fn = loss_and_error(data, setting.input_scale, batch, device)
-    steps = args.steps or pick(150, 2000)
+    steps = steps or pick(150, 2000)
     history = train(model, loss_fn, TrainConfig(steps=steps, lr=3e-3, policy=policy,
                                                 device=str(device), error_every=steps),
-                    error_fn=error_fn)
+                    error_fn=error_fn, callbacks=callbacks)
     error = history.final_error
     status = history.status if math.isfinite(error) else "diverged"
     return {**row, "status": status, "rel_l2_error": error, "note": history.reason,
@@ -118,22 +128,27 @@ def run_setting(setting: Setting, data: dict, args, device: torch.device) -> dic
             "memory_bytes": history.memory_bytes[-1]}
 
 
+def fno_table(rows: Sequence[dict]) -> str:
+    """The benchmark's table for ``rows`` (as the command line prints it)."""
+    return format_table(rows, COLUMNS)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--problem", default="darcy", choices=["darcy", "burgers"],
                         help="2-D Darcy flow (default) or 1-D Burgers")
     parser.add_argument("--steps", type=int, default=None, help="training steps per configuration")
-    parser.add_argument("--stress-scale", type=float, default=1000.0,
-                        help="input scale of the stress setting (default 1000)")
+    parser.add_argument("--stress-scale", type=float, default=None,
+                        help="input scale of the stress setting (default 1e3 Darcy, 1e4 Burgers)")
 
 
 def run(args: argparse.Namespace, device: torch.device) -> list[dict]:
-    data = load_data(args.problem)
+    data = fno_data(args.problem)
     rows = []
-    for setting in settings(args.stress_scale):
+    for setting in settings(args.stress_scale or data["stress_scale"]):
         try:
-            row = run_setting(setting, data, args, device)
+            row = run_fno_setting(setting, data, device, args.steps)
         except torch.OutOfMemoryError:
-            row = {"problem": args.problem, "resolution": data["resolution"],
+            row = {"problem": data["problem"], "resolution": data["resolution"],
                    "input_scale": setting.input_scale, "spectral_precision": setting.precision,
                    "stabilizer": setting.stabilizer, "policy": "fp32" if not setting.amp else "amp",
                    "status": "oom", "rel_l2_error": math.nan, "throughput": math.nan,
