@@ -128,9 +128,16 @@ def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str 
             "memory_bytes": history.memory_bytes[-1]}
 
 
+def with_memory_ratio(rows: Sequence[dict]) -> list[dict]:
+    """Rows with ``memory_ratio``: memory over the first row's (full precision, the reference)."""
+    base = rows[0].get("memory_bytes") if rows else None
+    return [{**r, "memory_ratio": r["memory_bytes"] / base if base and r.get("memory_bytes")
+             else math.nan} for r in rows]
+
+
 def fno_table(rows: Sequence[dict]) -> str:
     """The benchmark's table for ``rows`` (as the command line prints it)."""
-    return format_table(rows, COLUMNS)
+    return format_table(with_memory_ratio(rows), COLUMNS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -154,7 +161,4 @@ def run(args: argparse.Namespace, device: torch.device) -> list[dict]:
                    "status": "oom", "rel_l2_error": math.nan, "throughput": math.nan,
                    "memory_bytes": None}
         rows.append(row)
-    base = rows[0].get("memory_bytes")  # full precision, fp32: the reference
-    for r in rows:
-        r["memory_ratio"] = r["memory_bytes"] / base if base and r.get("memory_bytes") else math.nan
-    return rows
+    return with_memory_ratio(rows)
