@@ -49,6 +49,13 @@ def settings(stress_scale: float) -> list[FNOSetting]:
     return normal + stress + [FNOSetting("mixed", "tanh", True, stress_scale)]
 
 
+def policy_name(setting: FNOSetting, device: torch.device) -> str:
+    """fp32, or the device's AMP policy: float16 on CUDA, bfloat16 on CPU (float16 is slow there)."""
+    if not setting.amp:
+        return "fp32"
+    return "amp-fp16" if device.type == "cuda" else "amp-bf16"
+
+
 def fno_data(problem: str) -> dict:
     """Normalised train/test tensors (B, 1, *N) for ``problem`` ("darcy" or "burgers"), the
     FNO's modes, and an input scale at which un-stabilised float16 spectra overflow."""
@@ -99,8 +106,7 @@ def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str 
     training loop (a live plot, for instance).
     """
     device = torch.device(device)
-    amp = "amp-fp16" if device.type == "cuda" else "amp-bf16"
-    policy = get_policy(amp if setting.amp else "fp32")
+    policy = get_policy(policy_name(setting, device))
     row = {"problem": data["problem"], "resolution": data["resolution"],
            "input_scale": setting.input_scale, "spectral_precision": setting.precision,
            "stabilizer": setting.stabilizer, "policy": policy.name, "half_dtype": "float16",
@@ -157,7 +163,7 @@ def run(args: argparse.Namespace, device: torch.device) -> list[dict]:
         except torch.OutOfMemoryError:
             row = {"problem": data["problem"], "resolution": data["resolution"],
                    "input_scale": setting.input_scale, "spectral_precision": setting.precision,
-                   "stabilizer": setting.stabilizer, "policy": "fp32" if not setting.amp else "amp",
+                   "stabilizer": setting.stabilizer, "policy": policy_name(setting, device),
                    "status": "oom", "rel_l2_error": math.nan, "throughput": math.nan,
                    "memory_bytes": None}
         rows.append(row)
