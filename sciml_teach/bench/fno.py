@@ -99,7 +99,7 @@ def loss_and_error(data: dict, scale: float, batch: int, device: torch.device, s
 
 
 def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str = "cpu",
-                steps: int | None = None, callbacks: Sequence[Callback] = ()) -> dict:
+                    steps: int | None = None, callbacks: Sequence[Callback] = ()) -> dict:
     """Train one configuration on ``data`` (from :func:`fno_data`) and return its row.
 
     ``steps`` defaults to 150 in quick mode and 2000 otherwise; ``callbacks`` go to the

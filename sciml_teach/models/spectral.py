@@ -88,7 +88,8 @@ def _freq_shape(sizes: Sequence[int]) -> list[int]:
 
 
 def _full_path(x: torch.Tensor, weight: torch.Tensor, modes, half_dtype) -> torch.Tensor:
-    """float32 (or float64) FFT, complex contraction and inverse FFT."""
+    """float32 (or float64) FFT, complex contraction and inverse FFT (``half_dtype`` unused: every
+    path has the same signature)."""
     dims, sizes = len(modes), x.shape[2:]
     x = x.to(torch.promote_types(x.dtype, torch.float32))                 # half inputs -> float32
     spectrum = rfftn(x, dims)                                             # (B, C, *Nf) complex
