@@ -1,4 +1,4 @@
-"""Shared test settings: quick mode everywhere, one thread (CI machines have 2 cores)."""
+"""Shared test settings: quick mode everywhere, a fixed seed before every test."""
 import os
 
 import pytest
