@@ -2,3 +2,7 @@
 from .mlp import MLP
 
 __all__ = ["MLP"]
+
+from .deeponet import DeepONet, DeepONetConfig  # issue 3
+
+__all__ += ["DeepONet", "DeepONetConfig"]
