@@ -13,6 +13,14 @@ from .precision import POLICIES, PrecisionPolicy, get_policy
 from .quick import is_quick, pick
 from .training import Callback, History, TrainConfig, param_dtype, train
 
+# Operator learning and derivative strategies (issue 3: lessons 04-05).
+from .derivatives import (STRATEGIES, DataVect, DerivativeStrategy, Forward, FuncLoop, ZCS,
+                          get_strategy)
+from .models import DeepONet, DeepONetConfig
+from .problems import (OPERATOR_PROBLEMS, BurgersPeriodic, KirchhoffLovePlate, ReactionDiffusion,
+                       collocation_points, data_loss, get_operator_problem, physics_loss,
+                       relative_error, residual_loss)
+
 __all__ = [
     "CapabilityReport", "capability_report", "resolve_device",
     "MemoryReading", "SavedTensorMeter", "TimeStats", "format_bytes", "measure_memory",
@@ -21,4 +29,11 @@ __all__ = [
     "POLICIES", "PrecisionPolicy", "get_policy",
     "is_quick", "pick",
     "Callback", "History", "TrainConfig", "param_dtype", "train",
+]
+__all__ += [
+    "STRATEGIES", "DataVect", "DerivativeStrategy", "Forward", "FuncLoop", "ZCS", "get_strategy",
+    "DeepONet", "DeepONetConfig",
+    "OPERATOR_PROBLEMS", "BurgersPeriodic", "KirchhoffLovePlate", "ReactionDiffusion",
+    "collocation_points", "data_loss", "get_operator_problem", "physics_loss", "relative_error",
+    "residual_loss",
 ]

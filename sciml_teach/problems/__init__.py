@@ -2,3 +2,14 @@
 from .grf import grf_1d, grf_periodic
 
 __all__ = ["grf_1d", "grf_periodic"]
+
+# Operator learning with DeepONets (issue 3: lessons 04-05).
+from .burgers_periodic import BurgersPeriodic
+from .operator_training import (OPERATOR_PROBLEMS, collocation_points, data_loss,
+                                get_operator_problem, physics_loss, relative_error, residual_loss)
+from .plate import KirchhoffLovePlate
+from .reaction_diffusion import ReactionDiffusion
+
+__all__ += ["BurgersPeriodic", "KirchhoffLovePlate", "ReactionDiffusion", "OPERATOR_PROBLEMS",
+            "collocation_points", "data_loss", "get_operator_problem", "physics_loss",
+            "relative_error", "residual_loss"]
