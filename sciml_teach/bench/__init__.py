@@ -6,4 +6,5 @@ Each benchmark is one module with ``DESCRIPTION``, ``COLUMNS``, ``add_arguments(
 """
 BENCHMARKS = {
     "precision": "sciml_teach.bench.precision",
+    "zcs": "sciml_teach.bench.zcs",
 }
