@@ -14,12 +14,15 @@ from .quick import is_quick, pick
 from .training import Callback, History, TrainConfig, param_dtype, train
 
 # Operator learning and derivative strategies (issue 3: lessons 04-05).
+from .bench.zcs import Case as SweepCase
+from .bench.zcs import sweep as strategy_sweep
 from .derivatives import (STRATEGIES, DataVect, DerivativeStrategy, Forward, FuncLoop, ZCS,
-                          get_strategy)
+                          get_strategy, graph_nodes)
 from .models import DeepONet, DeepONetConfig
 from .problems import (OPERATOR_PROBLEMS, BurgersPeriodic, KirchhoffLovePlate, ReactionDiffusion,
                        collocation_points, data_loss, get_operator_problem, physics_loss,
                        relative_error, residual_loss)
+from .viz.bars import StrategyPanel, strategy_bars, sweep_curves
 
 __all__ = [
     "CapabilityReport", "capability_report", "resolve_device",
@@ -31,6 +34,7 @@ __all__ = [
     "Callback", "History", "TrainConfig", "param_dtype", "train",
 ]
 __all__ += [
+    "SweepCase", "strategy_sweep", "StrategyPanel", "strategy_bars", "sweep_curves", "graph_nodes",
     "STRATEGIES", "DataVect", "DerivativeStrategy", "Forward", "FuncLoop", "ZCS", "get_strategy",
     "DeepONet", "DeepONetConfig",
     "OPERATOR_PROBLEMS", "BurgersPeriodic", "KirchhoffLovePlate", "ReactionDiffusion",

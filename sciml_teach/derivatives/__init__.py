@@ -6,7 +6,7 @@ Introduced in notebooks/05_zero_coordinate_shift.ipynb.
 """
 from __future__ import annotations
 
-from .base import DerivativeStrategy, Request, normalise_requests
+from .base import DerivativeStrategy, Request, derivative_tree, graph_nodes, normalise_requests
 from .datavect import DataVect
 from .forward import Forward
 from .funcloop import FuncLoop
@@ -27,5 +27,5 @@ def get_strategy(strategy: str | DerivativeStrategy) -> DerivativeStrategy:
     return STRATEGIES[strategy]()
 
 
-__all__ = ["DerivativeStrategy", "Request", "normalise_requests", "FuncLoop", "DataVect", "ZCS",
-           "Forward", "STRATEGIES", "get_strategy"]
+__all__ = ["DerivativeStrategy", "Request", "derivative_tree", "graph_nodes", "normalise_requests",
+           "FuncLoop", "DataVect", "ZCS", "Forward", "STRATEGIES", "get_strategy"]

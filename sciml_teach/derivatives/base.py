@@ -66,6 +66,18 @@ def derivative_tree(root: torch.Tensor, leaf: torch.Tensor,
     return {r: get(r) for r in requests}
 
 
+def graph_nodes(t: torch.Tensor) -> int:
+    """How many autograd nodes the backward pass from ``t`` would visit (lesson 05's graph size)."""
+    seen, stack = set(), [t.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        stack.extend(next_node for next_node, _ in node.next_functions)
+    return len(seen)
+
+
 class DerivativeStrategy(ABC):
     """Abstract: ``fields(model, branch_input (M, m), points (N, D), requests) -> {request: (M, N)}``.
 
