@@ -6,12 +6,18 @@ Fourier Neural Operators (Tu et al. 2024, arXiv:2307.15034) and Zero Coordinate 
 (Leng et al. 2024, arXiv:2311.00860).
 """
 from .capability import CapabilityReport, capability_report, resolve_device
+from .diagnostics import gradient_magnitudes, lost_update_fraction, range_fractions
+from .formats import (DTYPES, bit_fields, describe, format_facts, round_to, smallest_surviving_update,
+                      ulp, update_survives)
 from .meters import (MemoryReading, SavedTensorMeter, TimeStats, format_bytes, measure_memory,
                      memory_kind, saved_bytes, time_fn)
 from .models import MLP
 from .precision import POLICIES, PrecisionPolicy, get_policy
+from .problems import BurgersPINN, Poisson1D, cole_hopf, grf_1d, grf_periodic, relative_l2, train_pinn
 from .quick import is_quick, pick
 from .training import Callback, History, TrainConfig, param_dtype, train
+from .viz import (FormatExplorer, LivePlot, PrecisionPanel, bar_chart, gradient_histogram, show,
+                  summary_table)
 
 # Operator learning and derivative strategies (issue 3: lessons 04-05).
 from .bench.zcs import Case as SweepCase
@@ -26,12 +32,18 @@ from .viz.bars import StrategyPanel, strategy_bars, sweep_curves
 
 __all__ = [
     "CapabilityReport", "capability_report", "resolve_device",
+    "gradient_magnitudes", "lost_update_fraction", "range_fractions",
+    "DTYPES", "bit_fields", "describe", "format_facts", "round_to", "smallest_surviving_update",
+    "ulp", "update_survives",
     "MemoryReading", "SavedTensorMeter", "TimeStats", "format_bytes", "measure_memory",
     "memory_kind", "saved_bytes", "time_fn",
     "MLP",
     "POLICIES", "PrecisionPolicy", "get_policy",
+    "BurgersPINN", "Poisson1D", "cole_hopf", "grf_1d", "grf_periodic", "relative_l2", "train_pinn",
     "is_quick", "pick",
     "Callback", "History", "TrainConfig", "param_dtype", "train",
+    "FormatExplorer", "LivePlot", "PrecisionPanel", "bar_chart", "gradient_histogram", "show",
+    "summary_table",
 ]
 __all__ += [
     "SweepCase", "strategy_sweep", "StrategyPanel", "strategy_bars", "sweep_curves", "graph_nodes",

@@ -1,0 +1,7 @@
+"""Live plots, figures and widget panels (display through PNGs and ipywidgets only)."""
+from .figures import bar_chart, gradient_histogram, show
+from .live import LivePlot, summary_table
+from .panels import FormatExplorer, PrecisionPanel, describe_html
+
+__all__ = ["bar_chart", "gradient_histogram", "show", "LivePlot", "summary_table",
+           "FormatExplorer", "PrecisionPanel", "describe_html"]
