@@ -133,7 +133,7 @@ def test_zcs_saves_much_less_than_datavect_and_funcloop_and_is_flat_in_m():
     torch.manual_seed(0)
     model = DeepONet(DeepONetConfig(n_sensors=4, width=32, depth=2, n_features=32))
     problem = ReactionDiffusion(n_sensors=4)
-    x = torch.rand(256, 2, dtype=torch.float64)
+    x = torch.rand(128, 2, dtype=torch.float64)
 
     def memory(name, M):
         v = torch.randn(M, 4, dtype=torch.float64)

@@ -91,7 +91,7 @@ def case_inputs(case: Case, seed: int = 0):
 
 def make_step(problem, strategy, model, branch, points, policy, device, keep: dict):
     """One training step without the optimizer update: zero grads, derivatives, residual loss,
-    backward. ``keep['fields']`` receives the fields (float64, on the CPU) for the agreement check."""
+    backward. ``keep['fields']`` receives the fields (float64, CPU) for the agreement check."""
     strategy, policy = get_strategy(strategy), get_policy(policy)
     v = branch.to(device=device, dtype=policy.param_dtype)      # (M, m)
     x = points.to(device=device, dtype=policy.param_dtype)      # (N, D)

@@ -18,7 +18,7 @@ STRATEGIES: dict[str, type[DerivativeStrategy]] = {
 
 
 def get_strategy(strategy: str | DerivativeStrategy) -> DerivativeStrategy:
-    """Look a strategy up by name ("funcloop", "datavect", "zcs", "forward"); objects pass through."""
+    """A strategy by name ("funcloop", "datavect", "zcs", "forward"); objects pass through."""
     if isinstance(strategy, DerivativeStrategy):
         return strategy
     if strategy not in STRATEGIES:

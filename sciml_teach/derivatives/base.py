@@ -79,7 +79,8 @@ def graph_nodes(t: torch.Tensor) -> int:
 
 
 class DerivativeStrategy(ABC):
-    """Abstract: ``fields(model, branch_input (M, m), points (N, D), requests) -> {request: (M, N)}``.
+    """Abstract: ``fields(model, branch_input (M, m), points (N, D), requests)`` returns
+    ``{request: (M, N)}``.
 
     The returned dict always holds u itself under the all-zero request. Subclasses are final and
     implement ``_fields`` only.

@@ -58,7 +58,8 @@ class ReactionDiffusion:
 
     def grid(self, nx: int, nt: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Uniform x (nx,) and t (nt,) including both ends, float64."""
-        return torch.linspace(0, 1, nx, dtype=torch.float64), torch.linspace(0, 1, nt, dtype=torch.float64)
+        return (torch.linspace(0, 1, nx, dtype=torch.float64),
+                torch.linspace(0, 1, nt, dtype=torch.float64))
 
     def solve(self, source: torch.Tensor, nt: int = 101) -> torch.Tensor:
         """Reference u on the grid: source v (M, nx) on x = linspace(0, 1, nx) -> u (M, nt, nx).
@@ -82,7 +83,10 @@ class ReactionDiffusion:
         out = [u]
         for _ in range(nt - 1):
             for _ in range(substeps):
-                k1 = rhs(u); k2 = rhs(u + dt / 2 * k1); k3 = rhs(u + dt / 2 * k2); k4 = rhs(u + dt * k3)
+                k1 = rhs(u)
+                k2 = rhs(u + dt / 2 * k1)
+                k3 = rhs(u + dt / 2 * k2)
+                k4 = rhs(u + dt * k3)
                 u = u + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
             out.append(u)
         return torch.stack(out, dim=1)                         # (M, nt, nx)

@@ -90,7 +90,8 @@ class StrategyPanel:
                                    description="N")
         self.button = widgets.Button(description="Run one step", button_style="primary")
         self.clear = widgets.Button(description="Clear")
-        self.result, self.image, self.out = widgets.HTML(), widgets.Image(format="png"), widgets.Output()
+        self.result, self.out = widgets.HTML(), widgets.Output()
+        self.image = widgets.Image(format="png")
         self.button.on_click(self.on_run)
         self.clear.on_click(self.on_clear)
         self.widget = widgets.VBox([self.strategy, widgets.HBox([self.M, self.N]),
