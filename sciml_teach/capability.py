@@ -8,6 +8,7 @@ exists on CUDA (power-of-two sizes only) but not on CPU. Introduced in notebooks
 from __future__ import annotations
 
 import platform
+from pathlib import Path
 from dataclasses import dataclass
 
 import torch
@@ -25,6 +26,16 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("device 'cuda' was asked for but no CUDA GPU is visible; use 'auto' or 'cpu'")
     return device
+
+
+def _cpu_name() -> str:
+    """The CPU's model name from /proc/cpuinfo on Linux, else what the platform module knows."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
 
 
 def _matmul_gflops(dtype: torch.dtype, device: torch.device, n: int) -> float:
@@ -88,7 +99,7 @@ def capability_report(device: str | torch.device = "auto", matmul_size: int = 25
         name = torch.cuda.get_device_name(dev)
         fft_note = "power-of-two sizes only (cuFFT)"
     else:
-        name = platform.processor() or platform.machine()
+        name = _cpu_name()
         fft_note = ""
     if _half_fft_available(torch.float16, dev):
         half_fft = f"float16 native, {fft_note}".rstrip(", ")
