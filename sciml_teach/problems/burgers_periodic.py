@@ -79,9 +79,9 @@ class BurgersPeriodic:
             out.append(torch.fft.irfft(u_hat, n=n_grid))
         return torch.stack(out, dim=1)                                # (M, nt, n_grid)
 
-    def reference(self, branch: torch.Tensor, nt: int = 101, n_grid: int = 256):
+    def reference(self, branch: torch.Tensor, nt: int = 101, n_grid: int = 256, dt: float = 1e-3):
         """Points (nt*n_grid, 2) ordered t-major and the reference u there, (M, nt*n_grid)."""
-        u = self.solve(branch, nt, n_grid)                           # (M, nt, n_grid)
+        u = self.solve(branch, nt, n_grid, dt)                       # (M, nt, n_grid)
         x = torch.arange(n_grid, dtype=torch.float64) / n_grid
         t = torch.linspace(0, 1, nt, dtype=torch.float64)
         tt, xx = torch.meshgrid(t, x, indexing="ij")                 # (nt, n_grid)
