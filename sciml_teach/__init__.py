@@ -5,22 +5,36 @@ mixed precision for PINNs/DeepONets (Hayford et al. 2024, arXiv:2401.16645), mix
 Fourier Neural Operators (Tu et al. 2024, arXiv:2307.15034) and Zero Coordinate Shift
 (Leng et al. 2024, arXiv:2311.00860).
 """
+# Foundation: devices, precision, meters, the training loop (lessons 00-03)
 from .capability import CapabilityReport, capability_report, resolve_device
 from .diagnostics import gradient_magnitudes, lost_update_fraction, range_fractions
 from .formats import (DTYPES, bit_fields, describe, format_facts, round_to, smallest_surviving_update,
                       ulp, update_survives)
 from .meters import (MemoryReading, SavedTensorMeter, TimeStats, format_bytes, measure_memory,
                      memory_kind, saved_bytes, time_fn)
-from .bench.fno import FNOSetting, fno_data, fno_table, run_fno_setting
-from .data_cache import cache_dir
-from .half_fft import irfftn_half, rfftn_half
-from .models import FNO, MLP, FNOConfig, SpectralConv, nonfinite_spectral_layers
 from .precision import POLICIES, PrecisionPolicy, get_policy
-from .problems import BurgersPINN, Poisson1D, cole_hopf, grf_1d, grf_periodic, relative_l2, train_pinn
 from .quick import is_quick, pick
 from .training import Callback, History, TrainConfig, param_dtype, train
+# Models
+from .models import FNO, MLP, DeepONet, DeepONetConfig, FNOConfig, SpectralConv, nonfinite_spectral_layers
+# Problems and data
+from .data_cache import cache_dir
+from .problems import (OPERATOR_PROBLEMS, BurgersPeriodic, BurgersPINN, KirchhoffLovePlate, Poisson1D,
+                       ReactionDiffusion, cole_hopf, collocation_points, data_loss, get_operator_problem,
+                       grf_1d, grf_periodic, physics_loss, relative_error, relative_l2, residual_loss,
+                       train_pinn)
+# Derivative strategies for physics-informed DeepONets (lessons 04-05)
+from .derivatives import (STRATEGIES, DataVect, DerivativeStrategy, Forward, FuncLoop, ZCS,
+                          get_strategy, graph_nodes)
+# Mixed-precision FNO (lesson 06)
+from .half_fft import irfftn_half, rfftn_half
+from .bench.fno import FNOSetting, fno_data, fno_table, run_fno_setting
+from .bench.zcs import Case as SweepCase
+from .bench.zcs import sweep as strategy_sweep
+# Display: live plots, figures, widget panels
 from .viz import (FormatExplorer, LivePlot, PrecisionPanel, bar_chart, gradient_histogram, show,
                   summary_table)
+from .viz.bars import StrategyPanel, strategy_bars, sweep_curves
 
 __all__ = [
     "CapabilityReport", "capability_report", "resolve_device",
@@ -29,14 +43,19 @@ __all__ = [
     "ulp", "update_survives",
     "MemoryReading", "SavedTensorMeter", "TimeStats", "format_bytes", "measure_memory",
     "memory_kind", "saved_bytes", "time_fn",
-    "MLP",
-    "cache_dir", "irfftn_half", "rfftn_half",
-    "FNOSetting", "fno_data", "fno_table", "run_fno_setting",
-    "FNO", "FNOConfig", "SpectralConv", "nonfinite_spectral_layers",
     "POLICIES", "PrecisionPolicy", "get_policy",
-    "BurgersPINN", "Poisson1D", "cole_hopf", "grf_1d", "grf_periodic", "relative_l2", "train_pinn",
     "is_quick", "pick",
     "Callback", "History", "TrainConfig", "param_dtype", "train",
+    "FNO", "MLP", "DeepONet", "DeepONetConfig", "FNOConfig", "SpectralConv", "nonfinite_spectral_layers",
+    "cache_dir",
+    "OPERATOR_PROBLEMS", "BurgersPeriodic", "BurgersPINN", "KirchhoffLovePlate", "Poisson1D",
+    "ReactionDiffusion", "cole_hopf", "collocation_points", "data_loss", "get_operator_problem",
+    "grf_1d", "grf_periodic", "physics_loss", "relative_error", "relative_l2", "residual_loss",
+    "train_pinn",
+    "STRATEGIES", "DataVect", "DerivativeStrategy", "Forward", "FuncLoop", "ZCS", "get_strategy",
+    "graph_nodes",
+    "irfftn_half", "rfftn_half", "FNOSetting", "fno_data", "fno_table", "run_fno_setting",
+    "SweepCase", "strategy_sweep",
     "FormatExplorer", "LivePlot", "PrecisionPanel", "bar_chart", "gradient_histogram", "show",
-    "summary_table",
+    "summary_table", "StrategyPanel", "strategy_bars", "sweep_curves",
 ]

@@ -7,4 +7,5 @@ Each benchmark is one module with ``DESCRIPTION``, ``COLUMNS``, ``add_arguments(
 BENCHMARKS = {
     "precision": "sciml_teach.bench.precision",
     "fno": "sciml_teach.bench.fno",
+    "zcs": "sciml_teach.bench.zcs",
 }

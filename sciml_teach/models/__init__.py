@@ -1,6 +1,8 @@
 """Models: the PINN MLP, the DeepONet and the FNO (one file each)."""
-from .mlp import MLP
+from .deeponet import DeepONet, DeepONetConfig
 from .fno import FNO, FNOConfig, nonfinite_spectral_layers
+from .mlp import MLP
 from .spectral import SpectralConv
 
-__all__ = ["MLP", "FNO", "FNOConfig", "SpectralConv", "nonfinite_spectral_layers"]
+__all__ = ["MLP", "DeepONet", "DeepONetConfig", "FNO", "FNOConfig", "SpectralConv",
+           "nonfinite_spectral_layers"]

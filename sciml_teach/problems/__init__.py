@@ -1,13 +1,24 @@
 """PDE problems, one per file: residuals written like the equations, samplers, reference solvers."""
+# PINN problems (lessons 02-03)
 from .burgers_pinn import BurgersPINN, cole_hopf
-from .burgers_trajectories import (BurgersConfig, burgers_dataset, cole_hopf_solution,
-                                   solve_burgers)
-from .darcy import DarcyConfig, darcy_coefficients, darcy_dataset, solve_darcy
 from .grf import grf_1d, grf_periodic
 from .pinn import relative_l2, train_pinn
 from .poisson1d import Poisson1D
+# FNO data (lesson 06)
+from .burgers_trajectories import (BurgersConfig, burgers_dataset, cole_hopf_solution,
+                                   solve_burgers)
+from .darcy import DarcyConfig, darcy_coefficients, darcy_dataset, solve_darcy
+# Operator learning with DeepONets (lessons 04-05)
+from .burgers_periodic import BurgersPeriodic
+from .operator_training import (OPERATOR_PROBLEMS, collocation_points, data_loss,
+                                get_operator_problem, physics_loss, relative_error, residual_loss)
+from .plate import KirchhoffLovePlate
+from .reaction_diffusion import ReactionDiffusion
 
 __all__ = ["BurgersPINN", "cole_hopf", "grf_1d", "grf_periodic", "relative_l2", "train_pinn",
            "Poisson1D",
            "BurgersConfig", "burgers_dataset", "cole_hopf_solution", "solve_burgers",
-           "DarcyConfig", "darcy_coefficients", "darcy_dataset", "solve_darcy"]
+           "DarcyConfig", "darcy_coefficients", "darcy_dataset", "solve_darcy",
+           "BurgersPeriodic", "KirchhoffLovePlate", "ReactionDiffusion", "OPERATOR_PROBLEMS",
+           "collocation_points", "data_loss", "get_operator_problem", "physics_loss",
+           "relative_error", "residual_loss"]

@@ -1,0 +1,115 @@
+"""The one interface every derivative strategy implements.
+
+A physics-informed DeepONet loss needs derivatives of u (M, N) with respect to the trunk
+coordinates at every (function, point) pair. A *request* reads like the math: one order per
+coordinate, so with points (x, t), ``(0, 1)`` is du/dt, ``(2, 0)`` is d2u/dx2 and, with (x, y),
+``(2, 2)`` is d4u/dx2dy2. Every strategy returns the same fields; they differ only in how much
+memory and time the derivative graph costs (Leng et al. 2024, arXiv:2311.00860, Sec. 3).
+Introduced in notebooks/05_zero_coordinate_shift.ipynb.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Iterable, Mapping
+
+import torch
+
+Request = tuple[int, ...]  # derivative order per coordinate, e.g. (2, 0) = d2/dx2
+
+
+def normalise_requests(requests: Iterable[Iterable[int]], dims: int) -> list[Request]:
+    """Check each request has one non-negative order per coordinate; drop duplicates, keep order."""
+    out: list[Request] = []
+    for r in requests:
+        r = tuple(int(k) for k in r)
+        if len(r) != dims or any(k < 0 for k in r):
+            raise ValueError(f"a derivative request needs {dims} non-negative orders (one per "
+                             f"coordinate), e.g. {(2,) + (0,) * (dims - 1)}; got {r}")
+        if r not in out:
+            out.append(r)
+    return out
+
+
+def parent(request: Request) -> tuple[Request, int]:
+    """The request one derivative lower and the coordinate to differentiate it along.
+
+    The last coordinate with a non-zero order goes first, so (2, 2) -> (2, 1) -> (2, 0) -> (1, 0):
+    requests share their lower derivatives (u_x serves u_xx, u_xx serves u_xxyy).
+    """
+    d = max(i for i, k in enumerate(request) if k > 0)
+    return request[:d] + (request[d] - 1,) + request[d + 1:], d
+
+
+def derivative_tree(root: torch.Tensor, leaf: torch.Tensor,
+                    requests: Iterable[Request]) -> dict[Request, torch.Tensor]:
+    """Repeated reverse-mode derivatives of ``root`` w.r.t. the coordinates held in ``leaf``.
+
+    ``leaf`` has the coordinate axis last, (..., D); ``root`` must depend on each row of ``leaf``
+    separately (a point's value never depends on another point), so the gradient of ``root.sum()``
+    is the pointwise derivative. Each gradient keeps its graph (``create_graph=True``), so the
+    loss's parameter gradient flows through the derivatives. One backward serves all children of
+    a node: the gradient gives every coordinate's derivative at once.
+    """
+    dims = leaf.shape[-1]
+    values: dict[Request, torch.Tensor] = {(0,) * dims: root}
+    grads: dict[Request, torch.Tensor] = {}
+
+    def get(r: Request) -> torch.Tensor:
+        if r not in values:
+            p, d = parent(r)
+            if p not in grads:
+                grads[p] = torch.autograd.grad(get(p).sum(), leaf, create_graph=True,
+                                               materialize_grads=True)[0]  # leaf's shape
+            values[r] = grads[p][..., d]
+        return values[r]
+
+    return {r: get(r) for r in requests}
+
+
+def graph_nodes(t: torch.Tensor) -> int:
+    """How many autograd nodes the backward pass from ``t`` would visit (lesson 05's graph size)."""
+    seen, stack = set(), [t.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        stack.extend(next_node for next_node, _ in node.next_functions)
+    return len(seen)
+
+
+class DerivativeStrategy(ABC):
+    """Abstract: ``fields(model, branch_input (M, m), points (N, D), requests)`` returns
+    ``{request: (M, N)}``.
+
+    The returned dict always holds u itself under the all-zero request. Subclasses are final and
+    implement ``_fields`` only.
+    """
+
+    name: str = ""
+
+    def fields(self, model: torch.nn.Module, branch_input: torch.Tensor, points: torch.Tensor,
+               requests: Iterable[Iterable[int]]) -> dict[Request, torch.Tensor]:
+        if getattr(model, "config", None) is None or model.config.n_outputs != 1:
+            raise ValueError("derivative strategies need a single-output DeepONet "
+                             "(DeepONetConfig(n_outputs=1))")
+        if points.ndim != 2:
+            raise ValueError(f"points must have shape (N, D), got {tuple(points.shape)}")
+        dims = points.shape[1]
+        wanted = normalise_requests([(0,) * dims, *requests], dims)
+        return self._fields(model, branch_input, points.detach(), wanted)
+
+    def combination(self, model: torch.nn.Module, branch_input: torch.Tensor,
+                    points: torch.Tensor, coefficients: Mapping[Request, float]) -> torch.Tensor:
+        """sum_r c_r * d^r u, shape (M, N): the linear part of a PDE operator in one field."""
+        f = self.fields(model, branch_input, points, coefficients.keys())
+        return sum(c * f[tuple(r)] for r, c in coefficients.items())
+
+    @abstractmethod
+    def _fields(self, model: torch.nn.Module, branch_input: torch.Tensor, points: torch.Tensor,
+                requests: list[Request]) -> dict[Request, torch.Tensor]:
+        """Return {request: (M, N)} for every request (the all-zero one included)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+

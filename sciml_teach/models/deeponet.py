@@ -1,0 +1,86 @@
+"""DeepONet in Cartesian-product form (Lu et al. 2021; Leng et al. 2024, arXiv:2311.00860, Sec. 2).
+
+A branch MLP reads M input functions, each sampled at the same m sensors; a trunk MLP reads one
+shared set of N points in D dimensions; the output is their inner product over K features plus a
+bias, u[i, j] = sum_k b[i, k] t[j, k] + b0, of shape (M, N). Because every function shares the
+points, the trunk runs once on N points rather than M*N times -- the structure that Zero
+Coordinate Shift exploits for derivatives (notebooks/05_zero_coordinate_shift.ipynb).
+Introduced in notebooks/04_deeponet_amp.ipynb.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .mlp import MLP
+
+
+@dataclass(frozen=True)
+class DeepONetConfig:
+    n_sensors: int = 50        # m: values of each input function the branch sees
+    coord_dims: int = 2        # D: dimensions of a trunk point, e.g. (x, t)
+    width: int = 128           # hidden width of branch and trunk
+    depth: int = 3             # hidden layers in each of branch and trunk
+    n_features: int = 128      # K: features per output field shared by branch and trunk
+    n_outputs: int = 1         # C: output fields (u, or e.g. (u, v, p) for a system)
+    activation: str = "tanh"   # smooth, so high-order derivatives exist (ReLU's vanish)
+
+    def __post_init__(self):
+        for name in ["n_sensors", "coord_dims", "width", "depth", "n_features", "n_outputs"]:
+            if getattr(self, name) < 1:
+                raise ValueError(f"DeepONetConfig.{name} must be >= 1, got {getattr(self, name)}")
+
+
+class DeepONet(nn.Module):
+    """``DeepONet(DeepONetConfig(...))(branch_input (M, m), points (N, D)) -> u (M, N)``.
+
+    With ``n_outputs = C > 1`` the output is (M, N, C). The trunk's last layer is activated too,
+    as in Lu et al. 2021, so its K features are smooth bounded basis functions of the point.
+    """
+
+    def __init__(self, config: DeepONetConfig = DeepONetConfig()):
+        super().__init__()
+        c = config
+        self.config = c
+        hidden = [c.width] * c.depth
+        self.branch = MLP([c.n_sensors, *hidden, c.n_features * c.n_outputs], c.activation)
+        self.trunk = MLP([c.coord_dims, *hidden, c.n_features * c.n_outputs], c.activation,
+                         final_activation=True)
+        self.bias = nn.Parameter(torch.zeros(c.n_outputs))
+
+    def branch_features(self, branch_input: torch.Tensor) -> torch.Tensor:
+        """(M, m) -> (M, C, K)."""
+        c = self.config
+        if branch_input.ndim != 2 or branch_input.shape[1] != c.n_sensors:
+            raise ValueError(f"branch input must have shape (M, {c.n_sensors}), "
+                             f"got {tuple(branch_input.shape)}")
+        return self.branch(branch_input).unflatten(-1, (c.n_outputs, c.n_features))  # (M, C, K)
+
+    def trunk_features(self, points: torch.Tensor) -> torch.Tensor:
+        """(N, D) -> (N, C, K)."""
+        c = self.config
+        if points.ndim != 2 or points.shape[1] != c.coord_dims:
+            raise ValueError(f"trunk points must have shape (N, {c.coord_dims}), "
+                             f"got {tuple(points.shape)}")
+        return self.trunk(points).unflatten(-1, (c.n_outputs, c.n_features))  # (N, C, K)
+
+    def _squeeze(self, u: torch.Tensor) -> torch.Tensor:
+        return u.squeeze(-1) if self.config.n_outputs == 1 else u
+
+    def forward(self, branch_input: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+        """u[i, j] = <branch(v_i), trunk(x_j)> + bias: (M, m), (N, D) -> (M, N) (or (M, N, C))."""
+        b = self.branch_features(branch_input)                  # (M, C, K)
+        t = self.trunk_features(points)                         # (N, C, K)
+        u = torch.einsum("mck,nck->mnc", b, t) + self.bias      # (M, N, C)
+        return self._squeeze(u)
+
+    def combine_pairs(self, branch_features: torch.Tensor,
+                      trunk_features: torch.Tensor) -> torch.Tensor:
+        """Row-aligned form for materialised (function, point) pairs: (B, C, K), (B, C, K) -> (B,).
+
+        Used by the DataVect derivative strategy, which pairs every function with every point.
+        """
+        u = torch.einsum("bck,bck->bc", branch_features, trunk_features) + self.bias  # (B, C)
+        return self._squeeze(u)

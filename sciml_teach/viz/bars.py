@@ -1,0 +1,124 @@
+"""Bars and curves for the derivative-strategy lesson, and the panel that re-runs one step.
+
+Figures come back as matplotlib Figures (no pyplot); the panel shows them as PNGs in an
+``ipywidgets.Image``, so it behaves the same in JupyterLab, Colab and headless runs.
+Introduced in notebooks/05_zero_coordinate_shift.ipynb (Leng et al. 2024, arXiv:2311.00860).
+"""
+from __future__ import annotations
+
+import html
+import io
+import traceback
+from typing import Callable, Sequence
+
+import ipywidgets as widgets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+COLOURS = {"funcloop": "#d62728", "datavect": "#ff7f0e", "zcs": "#2ca02c", "forward": "#1f77b4"}
+
+
+def _figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=90, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _label(row: dict) -> str:
+    return f"{row['strategy']}\nM={row['n_functions']} N={row['n_points']}"
+
+
+def strategy_bars(rows: Sequence[dict]) -> Figure:
+    """Step time and memory, one bar per ``ok`` row of the ZCS benchmark (log scale)."""
+    ok = [r for r in rows if r["status"] == "ok"]
+    fig = _figure(9, 3.2)
+    for ax, key, scale, unit in zip(fig.subplots(1, 2), ["step_time_s", "memory_bytes"],
+                                    [1e3, 2.0**-20], ["ms per training step", "MiB"]):
+        bars = ax.bar([_label(r) for r in ok], [r[key] * scale for r in ok],
+                      color=[COLOURS.get(r["strategy"], "grey") for r in ok])
+        ax.bar_label(bars, fmt="%.3g", fontsize=7)
+        ax.set_yscale("log")
+        ax.set_ylabel(unit)
+        ax.tick_params(axis="x", labelsize=7)
+    return fig
+
+
+def sweep_curves(rows: Sequence[dict], x: str = "n_functions") -> Figure:
+    """Memory and time against ``x`` per strategy; over-budget cells are crosses at the
+    predicted memory (which is exact for saved bytes), oom cells are marked at the top."""
+    fig = _figure(9, 3.4)
+    ax_mem, ax_time = fig.subplots(1, 2)
+    for name in dict.fromkeys(r["strategy"] for r in rows):
+        mine = [r for r in rows if r["strategy"] == name]
+        ok = [r for r in mine if r["status"] == "ok"]
+        colour = COLOURS.get(name, "grey")
+        ax_mem.plot([r[x] for r in ok], [r["memory_bytes"] / 2**20 for r in ok], "o-",
+                    color=colour, label=name)
+        ax_time.plot([r[x] for r in ok], [1e3 * r["step_time_s"] for r in ok], "o-",
+                     color=colour, label=name)
+        over = [r for r in mine if r["status"] == "over_budget"]
+        ax_mem.plot([r[x] for r in over], [r["predicted_bytes"] / 2**20 for r in over], "x",
+                    color=colour, ms=10, mew=2)
+    for ax, unit in [(ax_mem, "MiB (x: over budget, predicted)"), (ax_time, "ms per step")]:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(x.replace("n_", "number of "))
+        ax.set_ylabel(unit)
+    ax_mem.legend(fontsize=8)
+    return fig
+
+
+RowFn = Callable[[str, int, int], dict]  # (strategy, M, N) -> one benchmark row
+
+
+class StrategyPanel:
+    """Pick a strategy, M and N; press Run to time one training step; bars accumulate."""
+
+    def __init__(self, run: RowFn, strategies: Sequence[str], n_functions: int = 20,
+                 n_points: int = 1000, max_functions: int = 200, max_points: int = 8000):
+        self._run = run
+        self.rows: list[dict] = []
+        self.strategy = widgets.ToggleButtons(options=list(strategies), description="strategy")
+        self.M = widgets.IntSlider(value=n_functions, min=1, max=max_functions, description="M")
+        self.N = widgets.IntSlider(value=n_points, min=10, max=max_points, step=10,
+                                   description="N")
+        self.button = widgets.Button(description="Run one step", button_style="primary")
+        self.clear = widgets.Button(description="Clear")
+        self.result, self.out = widgets.HTML(), widgets.Output()
+        self.image = widgets.Image(format="png")
+        self.button.on_click(self.on_run)
+        self.clear.on_click(self.on_clear)
+        self.widget = widgets.VBox([self.strategy, widgets.HBox([self.M, self.N]),
+                                    widgets.HBox([self.button, self.clear]), self.result,
+                                    self.image, self.out])
+
+    def _repr_mimebundle_(self, **kwargs):  # display(panel) shows its widget
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def on_run(self, _button=None) -> dict | None:
+        self.out.clear_output()
+        self.button.disabled = True
+        try:
+            row = self._run(self.strategy.value, self.M.value, self.N.value)
+            self.rows.append(row)
+            self.result.value = html.escape(
+                f"{row['strategy']} M={row['n_functions']} N={row['n_points']}: {row['status']}")
+            self.image.value = png(strategy_bars(self.rows))
+            return row
+        except Exception as err:  # show the learner what went wrong, in the panel
+            self.result.value = f"<b style='color:#b00'>Error:</b> {html.escape(str(err))}"
+            with self.out:
+                traceback.print_exc()
+            return None
+        finally:
+            self.button.disabled = False
+
+    def on_clear(self, _button=None) -> None:
+        self.rows.clear()
+        self.image.value = b""
