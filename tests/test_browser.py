@@ -56,6 +56,12 @@ def _tools():
     return sync_playwright
 
 
+@pytest.fixture
+def sync_playwright():
+    """Checked before the server starts, so a missing tool costs nothing."""
+    return _tools()
+
+
 def _request(url: str, token: str, method: str = "GET") -> int:
     req = urllib.request.Request(url, method=method, headers={"Authorization": f"token {token}"})
     with urllib.request.urlopen(req, timeout=10) as response:
@@ -178,8 +184,7 @@ def _screenshot(page, notebook, path: Path) -> None:
     page.screenshot(path=str(path))
 
 
-def test_lesson_03_runs_and_its_panel_trains_in_a_real_browser(jupyter, tmp_path):
-    sync_playwright = _tools()
+def test_lesson_03_runs_and_its_panel_trains_in_a_real_browser(sync_playwright, jupyter, tmp_path):
     from playwright.sync_api import expect
     base, token = jupyter
     with sync_playwright() as pw:
