@@ -119,14 +119,13 @@ def _wait_for_server(server: subprocess.Popen, runtime: Path, token: str) -> str
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"jupyter lab exited with {server.returncode}; see server.log")
-        files = list(runtime.glob("jpserver-*.json"))
-        if files:
-            base = f"http://127.0.0.1:{json.loads(files[0].read_text())['port']}"
-            try:
-                if _request(f"{base}/api/status", token) == 200:
-                    return base
-            except OSError:
-                pass  # not listening yet: poll again
+        info = runtime / f"jpserver-{server.pid}.json"  # where port 0 became a real port
+        try:
+            base = f"http://127.0.0.1:{json.loads(info.read_text())['port']}"
+            if _request(f"{base}/api/status", token) == 200:
+                return base
+        except (OSError, ValueError):
+            pass  # file not (fully) written or server not listening yet: poll again
         time.sleep(0.25)
     raise RuntimeError("jupyter lab did not come up within 60 s; see server.log")
 
