@@ -59,6 +59,24 @@ def test_live_plot_throttles_but_always_draws_start_and_end():
     assert plot.draws == 2  # start and end only: the throttle held back the 10 steps
 
 
+def test_live_plot_spends_at_most_a_fifth_of_the_time_drawing(monkeypatch):
+    from sciml_teach.viz import live
+    clock = [0.0]
+    monkeypatch.setattr(live.time, "perf_counter", lambda: clock[0])
+    plot = st.LivePlot(every_s=0.1)
+
+    def slow_render(fig):  # pretend one render takes 1 s on this (fake) clock
+        clock[0] += 1.0
+    monkeypatch.setattr(plot.view, "show", slow_render)
+    plot.draw(force=True)  # ends at t = 1
+    clock[0] = 4.9         # 3.9 s of training since: not yet 4x the draw's 1 s
+    plot.draw()
+    assert plot.draws == 1
+    clock[0] = 5.0
+    plot.draw()
+    assert plot.draws == 2
+
+
 def test_figures_render():
     import torch
     from sciml_teach.viz.render import to_png

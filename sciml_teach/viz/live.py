@@ -33,7 +33,15 @@ class _Tracker(Callback):
 
 
 class LivePlot:
-    """Loss, error, step time and memory of one or more runs, redrawn at most every ``every_s``."""
+    """Loss, error, step time and memory of one or more runs, redrawn at most every ``every_s``.
+
+    Rendering the figure costs about half a second of CPU, so after each draw the throttle also
+    waits four times as long as that draw took: at most ``DRAW_SHARE`` (20%) of the wall time goes
+    to drawing, however slow or busy the machine (a fixed 1 s throttle let drawing take most of a
+    loaded CPU and made lesson 03's quick run several times slower).
+    """
+
+    DRAW_SHARE = 0.2  # largest fraction of wall time spent redrawing
 
     def __init__(self, every_s: float = 1.0, image_widget=None, title: str = ""):
         self.every_s, self.title = every_s, title
@@ -41,17 +49,18 @@ class LivePlot:
         self.view = PngView(image_widget)
         self.fig = new_figure()
         self.draws = 0  # how many times the figure was redrawn (tests and the browser check it)
-        self._last = -math.inf
+        self._last = -math.inf  # when the last draw ended
+        self._draw_s = 0.0      # how long the last draw took
 
     def track(self, label: str) -> Callback:
         """A callback that adds the run to this plot under ``label``."""
         return _Tracker(self, label)
 
     def draw(self, force: bool = False) -> None:
-        now = time.perf_counter()
-        if not force and now - self._last < self.every_s:
+        start = time.perf_counter()
+        wait = max(self.every_s, self._draw_s * (1 - self.DRAW_SHARE) / self.DRAW_SHARE)
+        if not force and start - self._last < wait:
             return
-        self._last = now
         self.fig.clear()
         axes = self.fig.subplots(2, 2)
         for ax, (key, label, log) in zip(axes.ravel(), PANELS):
@@ -67,6 +76,8 @@ class LivePlot:
             self.fig.suptitle(self.title, fontsize=10)
         self.view.show(self.fig)
         self.draws += 1
+        self._last = time.perf_counter()
+        self._draw_s = self._last - start
 
     @staticmethod
     def _plot_metric(ax, h: History, key: str, name: str) -> None:
