@@ -70,6 +70,8 @@ class LivePlot:
             ax.set_xlabel("step", fontsize=8)
             if log:
                 ax.set_yscale("log")
+            else:
+                ax.ticklabel_format(axis="y", useOffset=False)  # no "1e-6+2.09e-1" offset labels
         if self.runs:
             axes[0, 0].legend(fontsize=8)
         if self.title:
