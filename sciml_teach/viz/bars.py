@@ -7,27 +7,16 @@ Introduced in notebooks/05_zero_coordinate_shift.ipynb (Leng et al. 2024, arXiv:
 from __future__ import annotations
 
 import html
-import io
-import traceback
 from typing import Callable, Sequence
 
 import ipywidgets as widgets
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .panels import Panel
+from .render import new_figure as _figure
+from .render import to_png as png
+
 COLOURS = {"funcloop": "#d62728", "datavect": "#ff7f0e", "zcs": "#2ca02c", "forward": "#1f77b4"}
-
-
-def _figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), dpi=90, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
 
 
 def _label(row: dict) -> str:
@@ -77,7 +66,7 @@ def sweep_curves(rows: Sequence[dict], x: str = "n_functions") -> Figure:
 RowFn = Callable[[str, int, int], dict]  # (strategy, M, N) -> one benchmark row
 
 
-class StrategyPanel:
+class StrategyPanel(Panel):
     """Pick a strategy, M and N; press Run to time one training step; bars accumulate."""
 
     def __init__(self, run: RowFn, strategies: Sequence[str], n_functions: int = 20,
@@ -98,26 +87,16 @@ class StrategyPanel:
                                     widgets.HBox([self.button, self.clear]), self.result,
                                     self.image, self.out])
 
-    def _repr_mimebundle_(self, **kwargs):  # display(panel) shows its widget
-        return self.widget._repr_mimebundle_(**kwargs)
-
     def on_run(self, _button=None) -> dict | None:
-        self.out.clear_output()
-        self.button.disabled = True
-        try:
-            row = self._run(self.strategy.value, self.M.value, self.N.value)
-            self.rows.append(row)
-            self.result.value = html.escape(
-                f"{row['strategy']} M={row['n_functions']} N={row['n_points']}: {row['status']}")
-            self.image.value = png(strategy_bars(self.rows))
-            return row
-        except Exception as err:  # show the learner what went wrong, in the panel
-            self.result.value = f"<b style='color:#b00'>Error:</b> {html.escape(str(err))}"
-            with self.out:
-                traceback.print_exc()
-            return None
-        finally:
-            self.button.disabled = False
+        return self._guarded(self._run_one)
+
+    def _run_one(self) -> dict:
+        row = self._run(self.strategy.value, self.M.value, self.N.value)
+        self.rows.append(row)
+        self.result.value = html.escape(
+            f"{row['strategy']} M={row['n_functions']} N={row['n_points']}: {row['status']}")
+        self.image.value = png(strategy_bars(self.rows))
+        return row
 
     def on_clear(self, _button=None) -> None:
         self.rows.clear()

@@ -21,14 +21,33 @@ from .live import LivePlot
 RunFn = Callable[[TrainConfig, Sequence[Callback]], History]
 
 
-class _Panel:
+class Panel:
+    """What every panel shares: it displays as its widget, and a button's action runs guarded."""
+
     widget: widgets.Widget
+    button: widgets.Button  # the main action's button
+    result: widgets.HTML    # one line saying what happened
+    out: widgets.Output     # tracebacks of failed actions
 
     def _repr_mimebundle_(self, **kwargs):  # display(panel) shows its widget
         return self.widget._repr_mimebundle_(**kwargs)
 
+    def _guarded(self, action: Callable[[], object]):
+        """Run ``action()`` with the button disabled; an error is shown in the panel, not raised."""
+        self.out.clear_output()
+        self.button.disabled = True
+        try:
+            return action()
+        except Exception as err:  # show the learner what went wrong, in the panel
+            self.result.value = f"<b style='color:#b00'>Error:</b> {html.escape(str(err))}"
+            with self.out:
+                traceback.print_exc()
+            return None
+        finally:
+            self.button.disabled = False
 
-class PrecisionPanel(_Panel):
+
+class PrecisionPanel(Panel):
     """Pick a precision policy, Adam's eps, loss scaling and steps; press Train; watch the live plot.
 
     ``run(config, callbacks)`` trains and returns a History -- the same function the notebook
@@ -68,23 +87,16 @@ class PrecisionPanel(_Panel):
                                    steps=self.steps.value)
 
     def on_train(self, _button=None) -> History | None:
-        self.out.clear_output()
-        self.button.disabled = True
-        try:
-            config = self.config()
-            label = f"{config.policy} eps={config.adam_eps:.0e}" + (
-                "" if config.loss_scaling is None else f" scaling={self.scaling.value}")
-            history = self._run(config, [self.plot.track(label)])
-            self.histories[label] = history
-            self.result.value = f"<b>{html.escape(label)}</b>: {html.escape(history.summary())}"
-            return history
-        except Exception as err:  # show the learner what went wrong, in the panel
-            self.result.value = f"<b style='color:#b00'>Error:</b> {html.escape(str(err))}"
-            with self.out:
-                traceback.print_exc()
-            return None
-        finally:
-            self.button.disabled = False
+        return self._guarded(self._train)
+
+    def _train(self) -> History:
+        config = self.config()
+        label = f"{config.policy} eps={config.adam_eps:.0e}" + (
+            "" if config.loss_scaling is None else f" scaling={self.scaling.value}")
+        history = self._run(config, [self.plot.track(label)])
+        self.histories[label] = history
+        self.result.value = f"<b>{html.escape(label)}</b>: {html.escape(history.summary())}"
+        return history
 
     def on_clear(self, _button=None) -> None:
         self.plot.runs.clear()
@@ -106,7 +118,7 @@ def describe_html(text: str) -> str:
             "<th>sign exponent mantissa</th></tr>" + rows + "</table>")
 
 
-class FormatExplorer(_Panel):
+class FormatExplorer(Panel):
     """Type a number; see what float32, float16 and bfloat16 store and the bits they use."""
 
     def __init__(self, value: str = "0.1"):
