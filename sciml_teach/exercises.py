@@ -7,6 +7,7 @@ Worked solutions live in ``solutions/``.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -124,13 +125,18 @@ def _smallest_overflowing_count() -> int:
     return next(n for n in range(largest, 2 * largest) if math.isinf(round_to(float(n), "float16")))
 
 
+def _is_int(a: Any) -> bool:
+    """A Python or NumPy integer (not a bool)."""
+    return isinstance(a, numbers.Integral) and not isinstance(a, bool)
+
+
 def _int_pair(expected: Callable[[], tuple[int, int]]) -> Callable[[Any], bool]:
-    return lambda a: (isinstance(a, (tuple, list)) and len(a) == 2
-                      and all(isinstance(k, int) for k in a) and tuple(a) == expected())
+    return lambda a: (isinstance(a, (tuple, list)) and len(a) == 2 and all(_is_int(k) for k in a)
+                      and tuple(int(k) for k in a) == expected())
 
 
 def _int_equals(expected: Callable[[], int]) -> Callable[[Any], bool]:
-    return lambda a: isinstance(a, int) and not isinstance(a, bool) and a == expected()
+    return lambda a: _is_int(a) and int(a) == expected()
 
 
 EXERCISES: dict[str, Exercise] = {
