@@ -7,10 +7,17 @@ Worked solutions live in ``solutions/``.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .formats import format_facts, mantissa_bits, update_survives, get_dtype
+import torch
+
+from .derivatives import ZCS
+from .formats import format_facts, mantissa_bits, round_to, update_survives, get_dtype
+from .half_fft import rfftn_half
+from .models import DeepONet, DeepONetConfig
+from .problems import ReactionDiffusion
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,106 @@ def _largest_exact_integer(fmt: str) -> int:
 
 def _smallest_surviving_power_of_two(w: float, fmt: str) -> float:
     return next(2.0**k for k in range(-30, 30) if update_survives(w, 2.0**k, fmt))
+
+
+# --- lessons 04-06: answers computed with the library on small float64 examples -----------------
+
+def _tiny_deeponet_case(n_sensors: int = 5):
+    """A fixed small float64 DeepONet, M = 3 input functions and N = 7 points (x, t), built
+    without touching the learner's random state."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(1234)
+        model = DeepONet(DeepONetConfig(n_sensors=n_sensors, coord_dims=2, width=16, depth=2,
+                                        n_features=8)).double()
+        v = torch.randn(3, n_sensors, dtype=torch.float64)        # (M, m)
+        x = torch.rand(7, 2, dtype=torch.float64)                 # (N, 2)
+    return model, v, x
+
+
+def _same_field(got: Any, expected: torch.Tensor, rtol: float = 1e-6) -> bool:
+    """``got`` is a tensor of ``expected``'s shape within ``rtol`` of its largest value."""
+    if not torch.is_tensor(got) or tuple(got.shape) != tuple(expected.shape):
+        return False
+    got = got.detach().to(torch.float64)
+    return bool(torch.isfinite(got).all()
+                and (got - expected).abs().max() <= rtol * expected.abs().max())
+
+
+def _function_matches(reference: Callable[..., torch.Tensor],
+                      cases: Callable[[], list[tuple]]) -> Callable[[Any], bool]:
+    """A checker for a function the learner writes: it must return ``reference``'s field on
+    every argument tuple ``cases()`` gives (built only when checking); an exception counts as a
+    wrong answer."""
+    def is_correct(fn: Any) -> bool:
+        if not callable(fn):
+            return False
+        try:
+            return all(_same_field(fn(*args), reference(*args).detach()) for args in cases())
+        except Exception:  # noqa: BLE001 -- any error in the learner's function is a wrong answer
+            return False
+    return is_correct
+
+
+def _residual_cases() -> list[tuple]:
+    """Lesson 04's problem (m = 50 sensors): a small float64 DeepONet and three sources v."""
+    rd = ReactionDiffusion()
+    model, _, x = _tiny_deeponet_case(rd.n_sensors)
+    v = rd.sample_branch(3, torch.Generator().manual_seed(5))     # (M, 50) float64
+    return [(model, v, x)]
+
+
+def _rd_residual_reference(model, v, x):
+    """The residual lesson 04 trains on, from ZCS fields."""
+    rd = ReactionDiffusion(n_sensors=v.shape[1])
+    return rd.residual(ZCS().fields(model, v, x, rd.requests), v, x)
+
+
+def _zcs_gradient_counts(request: tuple[int, ...]) -> tuple[int, int]:
+    """(gradients w.r.t. the zero shifts z, gradients w.r.t. the dummy weights a) that the
+    library's ZCS takes for one request, counted by watching torch.autograd.grad."""
+    model, v, x = _tiny_deeponet_case()
+    counts = {"z": 0, "a": 0}
+    grad = torch.autograd.grad
+
+    def counting_grad(outputs, inputs, *args, **kwargs):
+        leaf = inputs[0] if isinstance(inputs, (tuple, list)) else inputs
+        counts["z" if leaf.ndim == 1 else "a"] += 1             # z is (D,), a is (M, N)
+        return grad(outputs, inputs, *args, **kwargs)
+
+    torch.autograd.grad = counting_grad
+    try:
+        ZCS().fields(model, v, x, [request])
+    finally:
+        torch.autograd.grad = grad
+    return counts["z"], counts["a"]
+
+
+def _largest_safe_power_of_two_grid() -> int:
+    """Largest power-of-two n whose n x n float16 spectrum of values |x| <= 1 stays finite."""
+    n = 1
+    while torch.isfinite(rfftn_half(torch.ones(1, 1, 2 * n, 2 * n), 2, torch.float16)).all():
+        n *= 2
+    return n
+
+
+def _smallest_overflowing_count() -> int:
+    """Smallest N whose sum of N ones (a DFT's zero mode) rounds to inf in float16."""
+    largest = int(format_facts("float16")["max"])
+    return next(n for n in range(largest, 2 * largest) if math.isinf(round_to(float(n), "float16")))
+
+
+def _is_int(a: Any) -> bool:
+    """A Python or NumPy integer (not a bool)."""
+    return isinstance(a, numbers.Integral) and not isinstance(a, bool)
+
+
+def _int_pair(expected: Callable[[], tuple[int, int]]) -> Callable[[Any], bool]:
+    return lambda a: (isinstance(a, (tuple, list)) and len(a) == 2 and all(_is_int(k) for k in a)
+                      and tuple(int(k) for k in a) == expected())
+
+
+def _int_equals(expected: Callable[[], int]) -> Callable[[Any], bool]:
+    return lambda a: _is_int(a) and int(a) == expected()
 
 
 EXERCISES: dict[str, Exercise] = {
@@ -57,6 +164,30 @@ EXERCISES: dict[str, Exercise] = {
                      and 0.5 <= float(a) * 1e-9 / format_facts("float16")["smallest_normal"] <= 2.0,
                      "divide float16's smallest normal (6.1e-5) by the gradient; the scaler "
                      "uses powers of two, any within a factor 2 is fine."),
+    # Lessons 04-06
+    "04.1": Exercise("a function residual(model, v, x) -> (M, N): the reaction-diffusion residual "
+                     "computed with the 'forward' strategy",
+                     _function_matches(_rd_residual_reference, _residual_cases),
+                     "a strategy's fields(model, v, x, requests) returns {request: (M, N)}; the "
+                     "problem knows which requests it needs and how to combine them into a residual."),
+    "05.1": Exercise("(gradients w.r.t. z, gradients w.r.t. a) ZCS needs for the request (4, 0)",
+                     _int_pair(lambda: _zcs_gradient_counts((4, 0))),
+                     "write out zcs_u_xx's torch.autograd.grad calls for this order and count which "
+                     "take z and which take a; answer with a tuple of two ints."),
+    "05.4": Exercise("a function zcs_field(model, v, x, request) -> (M, N) generalising zcs_u_xx",
+                     _function_matches(lambda m, v, x, r: ZCS().fields(m, v, x, [r])[r],
+                                       lambda: [(*_tiny_deeponet_case(), r)
+                                                for r in [(1, 0), (2, 2), (0, 3)]]),
+                     "differentiate omega w.r.t. z, always picking component d of the gradient, "
+                     "request[d] times per coordinate d; keep create_graph=True for every step."),
+    "06.1": Exercise("largest power-of-two n such that an n x n float16 spectrum after tanh cannot overflow",
+                     _int_equals(_largest_safe_power_of_two_grid),
+                     "an n x n grid sums n * n values of at most 1; compare with float16's largest "
+                     "number (st.format_facts('float16'))."),
+    "06.4": Exercise("smallest N such that the float16 sum of N ones is inf",
+                     _int_equals(_smallest_overflowing_count),
+                     "a sum a little above float16's largest number still rounds down to it; use "
+                     "st.round_to(N, 'float16') and remember that ties round to even."),
 }
 
 
