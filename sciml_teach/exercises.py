@@ -28,6 +28,16 @@ def _largest_exact_integer(fmt: str) -> int:
     return 2 ** (mantissa_bits(get_dtype(fmt)) + 1)
 
 
+def _capstone_memory_ratio(fast: tuple[str, str], n_functions: int) -> float:
+    """Saved bytes of one DataVect+fp32 training step over those of ``fast`` (lesson 07's sizes)."""
+    from .models import DeepONetConfig
+    from .problems import ReactionDiffusion
+    from .problems.combinations import step_memory
+    problem, config = ReactionDiffusion(), DeepONetConfig(width=32, n_features=32)
+    base = step_memory(problem, ("datavect", "fp32"), n_functions, 200, config)
+    return base / step_memory(problem, fast, n_functions, 200, config)
+
+
 def _smallest_surviving_power_of_two(w: float, fmt: str) -> float:
     return next(2.0**k for k in range(-30, 30) if update_survives(w, 2.0**k, fmt))
 
@@ -57,6 +67,15 @@ EXERCISES: dict[str, Exercise] = {
                      and 0.5 <= float(a) * 1e-9 / format_facts("float16")["smallest_normal"] <= 2.0,
                      "divide float16's smallest normal (6.1e-5) by the gradient; the scaler "
                      "uses powers of two, any within a factor 2 is fine."),
+    # Capstone (lesson 07): measured with st.step_memory, so they follow the library
+    "07.1": Exercise("M=8, N=200, width 32: DataVect+fp32's saved bytes over ZCS+amp-bf16's",
+                     lambda a: _close(_capstone_memory_ratio(("zcs", "amp-bf16"), 8), rel=0.03)(a),
+                     "call st.step_memory for both combinations with "
+                     "st.DeepONetConfig(width=32, n_features=32) and divide."),
+    "07.2": Exercise("M=1, N=200, width 32: DataVect+fp32's saved bytes over ZCS+fp32's",
+                     lambda a: _close(_capstone_memory_ratio(("zcs", "fp32"), 1), rel=0.03)(a),
+                     "with one function there is nothing for ZCS to share; measure it with "
+                     "st.step_memory rather than guessing."),
 }
 
 
