@@ -69,11 +69,11 @@ EXERCISES: dict[str, Exercise] = {
                      "uses powers of two, any within a factor 2 is fine."),
     # Capstone (lesson 07): measured with st.step_memory, so they follow the library
     "07.1": Exercise("M=8, N=200, width 32: DataVect+fp32's saved bytes over ZCS+amp-bf16's",
-                     lambda a: _close(_capstone_memory_ratio(("zcs", "amp-bf16"), 8), rel=0.03)(a),
+                     lambda a: _close(_capstone_memory_ratio(("zcs", "amp-bf16"), 8), rel=0.05)(a),
                      "call st.step_memory for both combinations with "
                      "st.DeepONetConfig(width=32, n_features=32) and divide."),
     "07.2": Exercise("M=1, N=200, width 32: DataVect+fp32's saved bytes over ZCS+fp32's",
-                     lambda a: _close(_capstone_memory_ratio(("zcs", "fp32"), 1), rel=0.03)(a),
+                     lambda a: _close(_capstone_memory_ratio(("zcs", "fp32"), 1), rel=0.05)(a),
                      "with one function there is nothing for ZCS to share; measure it with "
                      "st.step_memory rather than guessing."),
 }

@@ -39,7 +39,9 @@ def test_strategies_agree_under_one_policy_and_the_policy_is_the_combinations():
 def test_step_memory_zcs_and_amp_savings_multiply():
     mem = {c: st.step_memory(PROBLEM, c, 8, 50, CONFIG) for c in st.combination_list("datavect", "amp-bf16")}
     assert mem["zcs", "amp-bf16"] == min(mem.values())
-    assert st.step_memory(PROBLEM, ("zcs", "fp32"), 8, 50, CONFIG) == mem["zcs", "fp32"]  # repeatable
+    # Nearly repeatable: the meter de-duplicates by storage address, and a freed temporary's address
+    # can be reused, so a few KiB may differ between calls in one process (seen after other tests).
+    assert st.step_memory(PROBLEM, ("zcs", "fp32"), 8, 50, CONFIG) == pytest.approx(mem["zcs", "fp32"], rel=0.05)
     zcs = mem["datavect", "fp32"] / mem["zcs", "fp32"]
     amp = mem["datavect", "fp32"] / mem["datavect", "amp-bf16"]
     both = mem["datavect", "fp32"] / mem["zcs", "amp-bf16"]

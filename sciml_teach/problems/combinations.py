@@ -50,7 +50,8 @@ def train_combination(problem, combination: Combination, branch: torch.Tensor,
 
 def step_memory(problem, combination: Combination, n_functions: int, n_points: int,
                 model_config: DeepONetConfig, seed: int = 0) -> int:
-    """Bytes autograd saves for one training step (deterministic: they depend on sizes only)."""
+    """Bytes autograd saves for one training step of a fresh model; they depend on the sizes only
+    (up to a few KiB when the meter's storage de-duplication meets a reused address)."""
     g = torch.Generator().manual_seed(seed)
     branch = problem.sample_branch(n_functions, g)                      # (M, m)
     points = collocation_points(n_points, problem.coord_dims, g)        # (N, D)
