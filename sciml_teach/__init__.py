@@ -35,6 +35,10 @@ from .bench.zcs import sweep as strategy_sweep
 from .viz import (FormatExplorer, LivePlot, PrecisionPanel, bar_chart, gradient_histogram, show,
                   summary_table)
 from .viz.bars import StrategyPanel, strategy_bars, sweep_curves
+# Capstone: ZCS x mixed precision (lesson 07)
+from .problems.combinations import (Combination, combination_label, combination_list, combination_table,
+                                    combined_savings, step_memory, train_combination)
+from .viz.capstone import CombinationPanel
 
 __all__ = [
     "CapabilityReport", "capability_report", "resolve_device",
@@ -58,4 +62,6 @@ __all__ = [
     "SweepCase", "strategy_sweep",
     "FormatExplorer", "LivePlot", "PrecisionPanel", "bar_chart", "gradient_histogram", "show",
     "summary_table", "StrategyPanel", "strategy_bars", "sweep_curves",
+    "Combination", "combination_label", "combination_list", "combination_table", "combined_savings",
+    "step_memory", "train_combination", "CombinationPanel",
 ]

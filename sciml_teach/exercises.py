@@ -18,6 +18,7 @@ from .formats import format_facts, mantissa_bits, round_to, update_survives, get
 from .half_fft import rfftn_half
 from .models import DeepONet, DeepONetConfig
 from .problems import ReactionDiffusion
+from .problems.combinations import step_memory
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,13 @@ def _close(expected: float, rel: float = 0.02) -> Callable[[Any], bool]:
 
 def _largest_exact_integer(fmt: str) -> int:
     return 2 ** (mantissa_bits(get_dtype(fmt)) + 1)
+
+
+def _capstone_memory_ratio(fast: tuple[str, str], n_functions: int) -> float:
+    """Saved bytes of one DataVect+fp32 training step over those of ``fast`` (lesson 07's sizes)."""
+    problem, config = ReactionDiffusion(), DeepONetConfig(width=32, n_features=32)
+    base = step_memory(problem, ("datavect", "fp32"), n_functions, 200, config)
+    return base / step_memory(problem, fast, n_functions, 200, config)
 
 
 def _smallest_surviving_power_of_two(w: float, fmt: str) -> float:
@@ -188,6 +196,15 @@ EXERCISES: dict[str, Exercise] = {
                      _int_equals(_smallest_overflowing_count),
                      "a sum a little above float16's largest number still rounds down to it; use "
                      "st.round_to(N, 'float16') and remember that ties round to even."),
+    # Capstone (lesson 07): measured with st.step_memory, so they follow the library
+    "07.1": Exercise("M=8, N=200, width 32: DataVect+fp32's saved bytes over ZCS+amp-bf16's",
+                     lambda a: _close(_capstone_memory_ratio(("zcs", "amp-bf16"), 8), rel=0.05)(a),
+                     "call st.step_memory for both combinations with "
+                     "st.DeepONetConfig(width=32, n_features=32) and divide."),
+    "07.2": Exercise("M=1, N=200, width 32: DataVect+fp32's saved bytes over ZCS+fp32's",
+                     lambda a: _close(_capstone_memory_ratio(("zcs", "fp32"), 1), rel=0.05)(a),
+                     "with one function there is nothing for ZCS to share; measure it with "
+                     "st.step_memory rather than guessing."),
 }
 
 

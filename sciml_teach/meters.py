@@ -20,13 +20,13 @@ from typing import Callable
 import torch
 
 
-def _storage_key_and_bytes(t: torch.Tensor) -> tuple[object, int]:
-    """Identify a tensor's memory by its storage so two views of one buffer count once."""
+def _storage_of(t: torch.Tensor) -> tuple[object, int, object]:
+    """(key, bytes, owner) of a tensor's memory: two views of one buffer share a key."""
     try:
         storage = t.untyped_storage()
-        return (t.device, storage.data_ptr()), storage.nbytes()
+        return (t.device, storage.data_ptr()), storage.nbytes(), storage
     except (RuntimeError, NotImplementedError):  # tensors without a plain storage (e.g. sparse)
-        return id(t), t.numel() * t.element_size()
+        return id(t), t.numel() * t.element_size(), t
 
 
 class SavedTensorMeter:
@@ -37,20 +37,22 @@ class SavedTensorMeter:
     >>> meter.bytes   # int, the same on every run and every machine
 
     Gradients taken with ``create_graph=True`` inside the block (PINN derivatives) are counted too.
+    The meter holds on to each storage it counted until the block ends: otherwise a buffer freed
+    mid-block could hand its address to a new one, which would then be taken for a duplicate.
     """
 
     def __init__(self) -> None:
-        self._seen: dict[object, int] = {}
+        self._seen: dict[object, tuple[int, object]] = {}  # key -> (bytes, storage kept alive)
         self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, lambda t: t)
 
     def _pack(self, t: torch.Tensor) -> torch.Tensor:
-        key, nbytes = _storage_key_and_bytes(t)
-        self._seen[key] = nbytes
+        key, nbytes, owner = _storage_of(t)
+        self._seen[key] = (nbytes, owner)
         return t  # keep the tensor itself: we only count, never change what autograd stores
 
     @property
     def bytes(self) -> int:
-        return sum(self._seen.values())
+        return sum(nbytes for nbytes, _ in self._seen.values())
 
     def __enter__(self) -> "SavedTensorMeter":
         self._hooks.__enter__()
@@ -58,6 +60,7 @@ class SavedTensorMeter:
 
     def __exit__(self, *exc) -> None:
         self._hooks.__exit__(*exc)
+        self._seen = {key: (nbytes, None) for key, (nbytes, _) in self._seen.items()}  # let go
 
 
 def saved_bytes(fn: Callable[[], object]) -> int:

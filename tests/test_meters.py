@@ -58,3 +58,13 @@ def test_format_bytes():
     assert st.format_bytes(512) == "512 B"
     assert st.format_bytes(1536) == "1.5 KiB"
     assert st.format_bytes(3 * 2**30) == "3.0 GiB"
+
+
+def test_a_buffer_freed_inside_the_block_is_not_taken_for_a_duplicate():
+    # Each graph is dropped at once; without the meter holding the saved storages, the allocator
+    # would hand the same address to the next exp() output and it would be counted only once.
+    with st.SavedTensorMeter() as meter:
+        for _ in range(3):
+            x = torch.rand(1000, requires_grad=True)
+            x.exp().sum()  # exp saves its (1000,) float32 output: 4000 bytes
+    assert meter.bytes == 3 * 4000

@@ -1,0 +1,92 @@
+"""ZCS and mixed precision together: train every {derivative strategy} x {precision policy} pair.
+
+Leng et al. 2024 (arXiv:2311.00860) cut a physics-informed DeepONet's derivative graph from M
+copies to one (Zero Coordinate Shift); Hayford et al. 2024 (arXiv:2401.16645) store the graph's
+tensors in 16 bits (AMP). The two act on different things -- how many tensors, how many bytes
+each -- so their savings should multiply. Neither paper combines them; the capstone measures it.
+A *combination* is a pair ``(strategy, policy)``, e.g. ``("zcs", "amp-bf16")``.
+Introduced in notebooks/07_capstone_zcs_amp.ipynb.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Mapping, Sequence
+
+import torch
+
+from ..meters import format_bytes
+from ..models import DeepONet, DeepONetConfig
+from ..training import Callback, History, TrainConfig, train
+from .operator_training import collocation_points, physics_loss
+
+Combination = tuple[str, str]  # (derivative strategy, precision policy), e.g. ("zcs", "amp-bf16")
+
+
+def combination_list(baseline: str, amp: str) -> list[Combination]:
+    """The four pairs in table order: baseline+fp32 (the papers' setting), baseline+AMP,
+    ZCS+fp32, ZCS+AMP."""
+    return [(baseline, "fp32"), (baseline, amp), ("zcs", "fp32"), ("zcs", amp)]
+
+
+def combination_label(combination: Combination) -> str:
+    """'zcs + amp-bf16'."""
+    return " + ".join(combination)
+
+
+def train_combination(problem, combination: Combination, branch: torch.Tensor,
+                      points: torch.Tensor, model_config: DeepONetConfig, config: TrainConfig,
+                      error_fn: Callable[[torch.nn.Module], float] | None = None,
+                      callbacks: Sequence[Callback] = ()) -> History:
+    """Train a fresh physics-informed DeepONet with one strategy and one policy.
+
+    Same seed, same data and same optimizer for every combination: only the derivative strategy
+    and ``config.policy`` (replaced by the combination's) change.
+    """
+    strategy, policy = combination
+    config = dataclasses.replace(config, policy=policy)
+    return train(DeepONet(model_config), physics_loss(problem, strategy, branch, points), config,
+                 error_fn=error_fn, callbacks=callbacks)
+
+
+def step_memory(problem, combination: Combination, n_functions: int, n_points: int,
+                model_config: DeepONetConfig, seed: int = 0) -> int:
+    """Bytes autograd saves for one training step of a fresh model; they depend on the sizes only
+    (up to a few KiB when the meter's storage de-duplication meets a reused address)."""
+    g = torch.Generator().manual_seed(seed)
+    branch = problem.sample_branch(n_functions, g)                      # (M, m)
+    points = collocation_points(n_points, problem.coord_dims, g)        # (N, D)
+    history = train_combination(problem, combination, branch, points, model_config,
+                                TrainConfig(steps=1))
+    return history.memory_bytes[0]
+
+
+def combined_savings(runs: Mapping[Combination, History], baseline: str, amp: str) -> dict[str, dict]:
+    """Memory and time factors relative to baseline+fp32: ZCS alone, AMP alone, both, and the
+    product of the first two (equal to 'both' when the savings multiply).
+
+    A factor is baseline+fp32's value divided by the combination's: 2.0 means half the memory
+    (or twice as fast).
+    """
+    measures = {"memory": lambda h: h.memory_bytes[-1], "time": lambda h: h.median_step_time_s}
+    out = {}
+    for name, measure in measures.items():
+        ref = measure(runs[baseline, "fp32"])
+        factor = {"zcs": ref / measure(runs["zcs", "fp32"]), "amp": ref / measure(runs[baseline, amp]),
+                  "both": ref / measure(runs["zcs", amp])}
+        factor["product"] = factor["zcs"] * factor["amp"]
+        out[name] = factor
+    return out
+
+
+def combination_table(runs: Mapping[Combination, History], reference: Combination) -> str:
+    """Error, step time and memory per combination, with each saving relative to ``reference``."""
+    ref = runs[reference]
+    lines = [f"{'combination':<22}{'status':<8}{'error':>10}{'ms/step':>10}{'speed-up':>10}"
+             f"{'memory':>12}{'saving':>9}"]
+    for combination, h in runs.items():
+        speed = ref.median_step_time_s / h.median_step_time_s
+        saving = ref.memory_bytes[-1] / h.memory_bytes[-1]
+        lines.append(f"{combination_label(combination):<22}{h.status:<8}{h.final_error:>10.3e}"
+                     f"{1e3 * h.median_step_time_s:>10.2f}{speed:>9.1f}x"
+                     f"{format_bytes(h.memory_bytes[-1]):>12}{saving:>8.1f}x")
+    return "\n".join(lines)

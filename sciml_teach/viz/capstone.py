@@ -1,0 +1,63 @@
+"""The capstone's panel: two toggle groups (derivative strategy, precision policy) and a live plot.
+
+Each press of Train runs the same function the notebook runs in a plain cell, adds the run to one
+live plot and re-prints the table of every combination trained so far, so ZCS and AMP can be
+switched on one at a time and together. Introduced in notebooks/07_capstone_zcs_amp.ipynb.
+"""
+from __future__ import annotations
+
+import html
+from typing import Callable, Sequence
+
+import ipywidgets as widgets
+
+from ..problems.combinations import Combination, combination_label, combination_table
+from ..training import Callback, History
+from .live import LivePlot
+from .panels import Panel
+
+CombinationRun = Callable[[Combination, Sequence[Callback]], History]
+
+
+class CombinationPanel(Panel):
+    """Pick a strategy and a policy, press Train; runs accumulate on the plot and in the table.
+
+    ``run(combination, callbacks)`` trains one ``(strategy, policy)`` pair and returns its History.
+    The table's savings are relative to the first run trained (press Clear to start over).
+    """
+
+    def __init__(self, run: CombinationRun, strategies: Sequence[str], policies: Sequence[str]):
+        self._run = run
+        self.runs: dict[Combination, History] = {}
+        self.strategy = widgets.ToggleButtons(options=list(strategies), description="derivatives")
+        self.policy = widgets.ToggleButtons(options=list(policies), description="precision")
+        self.button = widgets.Button(description="Train", button_style="primary", icon="play")
+        self.clear = widgets.Button(description="Clear")
+        self.result, self.out = widgets.HTML(), widgets.Output()
+        self.image = widgets.Image(format="png")
+        self.plot = LivePlot(every_s=0.5, image_widget=self.image)
+        self.button.on_click(self.on_train)
+        self.clear.on_click(self.on_clear)
+        self.widget = widgets.VBox([self.strategy, self.policy,
+                                    widgets.HBox([self.button, self.clear]), self.result,
+                                    self.image, self.out])
+
+    def combination(self) -> Combination:
+        return self.strategy.value, self.policy.value
+
+    def on_train(self, _button=None) -> History | None:
+        return self._guarded(self._train)
+
+    def _train(self) -> History:
+        combination = self.combination()
+        history = self._run(combination, [self.plot.track(combination_label(combination))])
+        self.runs[combination] = history
+        table = combination_table(self.runs, reference=next(iter(self.runs)))
+        self.result.value = f"<pre>{html.escape(table)}</pre>"
+        return history
+
+    def on_clear(self, _button=None) -> None:
+        self.runs.clear()
+        self.plot.runs.clear()
+        self.result.value = ""
+        self.plot.draw(force=True)
