@@ -208,16 +208,33 @@ EXERCISES: dict[str, Exercise] = {
 }
 
 
-def check(exercise_id: str, answer: Any) -> bool:
-    """Print whether ``answer`` is right (or a hint) and return True when it is."""
+class Verdict:
+    """True or False for code (``assert check(...)``), and nothing extra on a notebook's screen:
+    the printed line already says it, so the cell does not also echo ``False``."""
+
+    def __init__(self, correct: bool):
+        self.correct = correct
+
+    def __bool__(self) -> bool:
+        return self.correct
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.correct})"
+
+    def _ipython_display_(self) -> None:  # IPython shows nothing for a cell ending in check(...)
+        return None
+
+
+def check(exercise_id: str, answer: Any) -> Verdict:
+    """Print whether ``answer`` is right (or a hint); the result is truthy when it is."""
     if exercise_id not in EXERCISES:
         raise ValueError(f"unknown exercise {exercise_id!r}; valid ids: {', '.join(EXERCISES)}")
     exercise = EXERCISES[exercise_id]
     if answer is None:
         print(f"[{exercise_id}] not answered yet: {exercise.question}")
-        return False
+        return Verdict(False)
     if exercise.is_correct(answer):
         print(f"[{exercise_id}] correct!")
-        return True
+        return Verdict(True)
     print(f"[{exercise_id}] not quite. Hint: {exercise.hint}")
-    return False
+    return Verdict(False)

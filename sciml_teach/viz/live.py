@@ -70,8 +70,9 @@ class LivePlot:
             ax.set_xlabel("step", fontsize=8)
             if log:
                 ax.set_yscale("log")
-            else:
-                ax.ticklabel_format(axis="y", useOffset=False)  # no "1e-6+2.09e-1" offset labels
+            else:  # time and memory from zero, so a 4-byte difference does not fill the panel
+                ax.set_ylim(bottom=0)
+                ax.ticklabel_format(axis="y", useOffset=False)
         if self.runs:
             axes[0, 0].legend(fontsize=8)
         if self.title:
