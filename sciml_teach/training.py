@@ -129,6 +129,49 @@ def _outcome(history: History, config: TrainConfig, params_finite: bool) -> tupl
     return "running", ""
 
 
+@dataclass(frozen=True)
+class StepRecord:
+    loss: float              # loss before the update
+    grad_norm: float         # L2 norm of the unscaled finite gradient entries
+    loss_scale: float        # GradScaler scale used (1.0 when off)
+    nonfinite_grads: int     # inf/NaN gradient entries
+    frozen_fraction: float   # weights the step left unchanged
+    skipped: bool            # the scaler skipped the step
+    memory_bytes: int        # memory of forward + backward (History.memory_kind)
+    params_finite: bool      # every weight still finite after the step
+
+
+def _step(model, loss_fn, optimizer, scaler, policy: PrecisionPolicy, device) -> StepRecord:
+    """One optimizer step: forward under autocast, scaled backward, unscale, step, update."""
+    optimizer.zero_grad(set_to_none=True)
+    before = _flat_params(model).clone()
+    losses = []
+
+    def forward_backward():
+        with policy.autocast_context(device):
+            loss = loss_fn(model)
+        scaler.scale(loss).backward()
+        losses.append(loss.detach().float().item())
+
+    memory = measure_memory(forward_backward, device)
+    scale = scaler.get_scale() if scaler.is_enabled() else 1.0
+    scaler.unscale_(optimizer)  # a no-op when the scaler is disabled
+    grad_norm, nonfinite = _grad_stats(model)
+    scaler.step(optimizer)      # skipped by the scaler when gradients are inf/NaN
+    scaler.update()
+    after = _flat_params(model)
+    return StepRecord(losses[0], grad_norm, scale, nonfinite,
+                      (after == before).float().mean().item(), scaler.is_enabled() and nonfinite > 0,
+                      memory.bytes, bool(torch.isfinite(after).all()))
+
+
+def _record(history: History, record: StepRecord, seconds: float) -> None:
+    for name in ["loss", "grad_norm", "loss_scale", "nonfinite_grads", "frozen_fraction",
+                 "skipped", "memory_bytes"]:
+        getattr(history, name).append(getattr(record, name))
+    history.step_time_s.append(seconds)
+
+
 def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Tensor],
           config: TrainConfig = TrainConfig(),
           error_fn: Callable[[torch.nn.Module], float] | None = None,
@@ -147,47 +190,23 @@ def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Ten
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, eps=config.adam_eps)
     scaler = policy.make_scaler(device, enabled=config.loss_scaling)
     history = History(policy=policy.name, memory_kind=memory_kind(device))
-    for cb in callbacks:
-        cb.on_train_start(history)
 
     def evaluate():
-        if error_fn is not None:
-            with torch.no_grad():
-                history.error_steps.append(history.steps)
-                history.error.append(float(error_fn(model)))
+        with torch.no_grad():
+            history.error_steps.append(history.steps)
+            history.error.append(float(error_fn(model)))
 
+    for cb in callbacks:
+        cb.on_train_start(history)
     for step in range(config.steps):
         start = time.perf_counter()
-        optimizer.zero_grad(set_to_none=True)
-        before = _flat_params(model).clone()
-        losses = []
-
-        def forward_backward():
-            with policy.autocast_context(device):
-                loss = loss_fn(model)
-            scaler.scale(loss).backward()
-            losses.append(loss.detach().float().item())
-
-        memory = measure_memory(forward_backward, device)
-        scale = scaler.get_scale() if scaler.is_enabled() else 1.0
-        scaler.unscale_(optimizer)  # a no-op when the scaler is disabled
-        grad_norm, nonfinite = _grad_stats(model)
-        scaler.step(optimizer)      # skipped by the scaler when gradients are inf/NaN
-        scaler.update()
-        after = _flat_params(model)
+        record = _step(model, loss_fn, optimizer, scaler, policy, device)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-        history.loss.append(losses[0])
-        history.grad_norm.append(grad_norm)
-        history.loss_scale.append(scale)
-        history.nonfinite_grads.append(nonfinite)
-        history.frozen_fraction.append((after == before).float().mean().item())
-        history.skipped.append(scaler.is_enabled() and nonfinite > 0)
-        history.step_time_s.append(time.perf_counter() - start)
-        history.memory_bytes.append(memory.bytes)
+        _record(history, record, time.perf_counter() - start)
         if error_fn is not None and (step + 1) % config.error_every == 0:
             evaluate()
-        history.status, history.reason = _outcome(history, config, bool(torch.isfinite(after).all()))
+        history.status, history.reason = _outcome(history, config, record.params_finite)
         for cb in callbacks:
             cb.on_step(history)
         if history.status != "running":
