@@ -2,17 +2,18 @@
 
 The PI-DeepONet benchmark of Wang et al. 2021 and Leng et al. 2024 (Sec. 4.2): learn the map from
 the initial condition u0 (sampled at m sensors) to u(x, t). Coordinates are (x, t). The reference
-solver is Fourier pseudo-spectral in x (2/3-rule dealiasing) with an integrating factor for the
-diffusion and classical RK4 for the advection: spectral in space, fourth order in time.
+solver (shared with the FNO's Burgers data) is Fourier pseudo-spectral in x (2/3-rule dealiasing)
+with an integrating factor for the diffusion and classical RK4 for the advection: spectral in
+space, fourth order in time.
 Introduced in notebooks/05_zero_coordinate_shift.ipynb.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 
+from .burgers_trajectories import solve_burgers
 from .grf import grf_periodic
 
 
@@ -50,33 +51,18 @@ class BurgersPeriodic:
     def solve(self, u0: torch.Tensor, nt: int = 101, n_grid: int = 256, dt: float = 1e-3):
         """Reference u (M, nt, n_grid) on x = j/n_grid and nt uniform times in [0, 1].
 
-        u0 (M, m) is interpolated spectrally onto the solver grid (n_grid >= m). The integrating
-        factor exp(-nu k^2 t) removes the stiff diffusion, so dt is limited by advection only.
+        u0 (M, m) is interpolated spectrally onto the solver grid (n_grid >= m), then stepped from
+        one output time to the next by the integrating-factor RK4 solver shared with the FNO data
+        (:func:`~sciml_teach.problems.burgers_trajectories.solve_burgers`).
         """
         M, m = u0.shape
         if n_grid < m:
             raise ValueError(f"n_grid must be >= the {m} sensors, got {n_grid}")
-        substeps = max(1, math.ceil(1.0 / ((nt - 1) * dt)))
-        dt = 1.0 / ((nt - 1) * substeps)
-        k = 2 * math.pi * torch.fft.rfftfreq(n_grid, d=1.0 / n_grid, dtype=torch.float64)  # (K,)
-        keep = (torch.arange(len(k)) < n_grid / 3).to(torch.float64)  # 2/3 rule, (K,)
-        decay = torch.exp(-self.viscosity * k**2 * dt / 2)            # half-step integrating factor
-        u_hat = torch.zeros(M, len(k), dtype=torch.complex128)
+        u_hat = torch.zeros(M, n_grid // 2 + 1, dtype=torch.complex128)
         u_hat[:, : m // 2 + 1] = torch.fft.rfft(u0.to(torch.float64)) * (n_grid / m)  # (M, K)
-
-        def advection(v_hat):  # -(u^2/2)_x in Fourier space, (M, K)
-            u = torch.fft.irfft(v_hat * keep, n=n_grid)
-            return -0.5j * k * torch.fft.rfft(u * u)
-
-        out = [torch.fft.irfft(u_hat, n=n_grid)]
+        out = [torch.fft.irfft(u_hat, n=n_grid)]                       # (M, n_grid) at t = 0
         for _ in range(nt - 1):
-            for _ in range(substeps):
-                k1 = advection(u_hat)
-                k2 = advection(decay * (u_hat + dt / 2 * k1))
-                k3 = advection(decay * u_hat + dt / 2 * k2)
-                k4 = advection(decay**2 * u_hat + dt * decay * k3)
-                u_hat = decay**2 * (u_hat + dt / 6 * k1) + decay * dt / 3 * (k2 + k3) + dt / 6 * k4
-            out.append(torch.fft.irfft(u_hat, n=n_grid))
+            out.append(solve_burgers(out[-1], self.viscosity, 1.0 / (nt - 1), dt))
         return torch.stack(out, dim=1)                                # (M, nt, n_grid)
 
     def reference(self, branch: torch.Tensor, nt: int = 101, n_grid: int = 256, dt: float = 1e-3):
