@@ -14,7 +14,7 @@ from .meters import (MemoryReading, SavedTensorMeter, TimeStats, format_bytes, m
                      memory_kind, saved_bytes, time_fn)
 from .precision import POLICIES, PrecisionPolicy, get_policy
 from .quick import is_quick, pick
-from .training import Callback, History, TrainConfig, param_dtype, train
+from .training import Callback, History, TrainConfig, TrainStep, param_dtype, train
 # Models
 from .models import FNO, MLP, DeepONet, DeepONetConfig, FNOConfig, SpectralConv, nonfinite_spectral_layers
 # Problems and data

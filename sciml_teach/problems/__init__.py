@@ -2,7 +2,7 @@
 # PINN problems (lessons 02-03)
 from .burgers_pinn import BurgersPINN, cole_hopf
 from .grf import grf_1d, grf_periodic
-from .pinn import relative_l2, train_pinn
+from .pinn import final_errors, relative_l2, seed_table, train_pinn, train_pinn_seeds
 from .poisson1d import Poisson1D
 # FNO data (lesson 06)
 from .burgers_trajectories import (BurgersConfig, burgers_dataset, cole_hopf_solution,
@@ -16,6 +16,7 @@ from .plate import KirchhoffLovePlate
 from .reaction_diffusion import ReactionDiffusion
 
 __all__ = ["BurgersPINN", "cole_hopf", "grf_1d", "grf_periodic", "relative_l2", "train_pinn",
+           "train_pinn_seeds", "final_errors", "seed_table",
            "Poisson1D",
            "BurgersConfig", "burgers_dataset", "cole_hopf_solution", "solve_burgers",
            "DarcyConfig", "darcy_coefficients", "darcy_dataset", "solve_darcy",
