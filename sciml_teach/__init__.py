@@ -22,7 +22,7 @@ from .data_cache import cache_dir
 from .problems import (OPERATOR_PROBLEMS, BurgersPeriodic, BurgersPINN, KirchhoffLovePlate, Poisson1D,
                        ReactionDiffusion, cole_hopf, collocation_points, data_loss, get_operator_problem,
                        grf_1d, grf_periodic, physics_loss, relative_error, relative_l2, residual_loss,
-                       train_pinn)
+                       train_pinn, train_pinn_seeds, final_errors, seed_table)
 # Derivative strategies for physics-informed DeepONets (lessons 04-05)
 from .derivatives import (STRATEGIES, DataVect, DerivativeStrategy, Forward, FuncLoop, ZCS,
                           get_strategy, graph_nodes)
@@ -49,13 +49,13 @@ __all__ = [
     "memory_kind", "saved_bytes", "time_fn",
     "POLICIES", "PrecisionPolicy", "get_policy",
     "is_quick", "pick",
-    "Callback", "History", "TrainConfig", "param_dtype", "train",
+    "Callback", "History", "TrainConfig", "TrainStep", "param_dtype", "train",
     "FNO", "MLP", "DeepONet", "DeepONetConfig", "FNOConfig", "SpectralConv", "nonfinite_spectral_layers",
     "cache_dir",
     "OPERATOR_PROBLEMS", "BurgersPeriodic", "BurgersPINN", "KirchhoffLovePlate", "Poisson1D",
     "ReactionDiffusion", "cole_hopf", "collocation_points", "data_loss", "get_operator_problem",
     "grf_1d", "grf_periodic", "physics_loss", "relative_error", "relative_l2", "residual_loss",
-    "train_pinn",
+    "train_pinn", "train_pinn_seeds", "final_errors", "seed_table",
     "STRATEGIES", "DataVect", "DerivativeStrategy", "Forward", "FuncLoop", "ZCS", "get_strategy",
     "graph_nodes",
     "irfftn_half", "rfftn_half", "FNOSetting", "fno_data", "fno_table", "run_fno_setting",

@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 import torch
 
 from .capability import resolve_device
-from .meters import measure_memory, memory_kind
+from .meters import SavedTensorMeter, memory_kind
 from .precision import PrecisionPolicy, get_policy
 
 
@@ -29,8 +29,10 @@ class TrainConfig:
     adam_eps: float = 1e-8            # Adam's epsilon; 1e-8 rounds to 0 in float16 (lesson 01)
     policy: str | PrecisionPolicy = "fp32"  # precision policy, by name or object
     loss_scaling: bool | None = None  # None: as the policy says; False/True: override (AMP only)
-    device: str = "cpu"               # "cpu", "cuda" or "auto"
+    device: str = "auto"              # "auto" (the CUDA GPU when there is one, else CPU), "cpu", "cuda"
     error_every: int = 100            # evaluate error_fn every this many steps (and at the end)
+    diagnose_every: int = 1           # gradient statistics and frozen weights every this many steps
+    memory_every: int = 100           # measure the step's memory at step 0 and every this many steps
     stall_window: int = 200           # look this many steps back to decide "stalled"
     stall_rtol: float = 0.01          # stalled: best loss improved by less than this fraction ...
     stall_frozen: float = 0.5         # ... while more than this fraction of weights did not move
@@ -38,8 +40,17 @@ class TrainConfig:
     seed: int | None = 0              # torch.manual_seed before training (None: leave RNG alone)
 
     def __post_init__(self):
-        if self.steps < 1:
-            raise ValueError(f"steps must be >= 1, got {self.steps}")
+        for name in ["steps", "error_every", "diagnose_every", "memory_every", "stall_window",
+                     "max_skipped"]:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"TrainConfig.{name} must be an integer >= 1, got {value!r}")
+        for name in ["lr", "adam_eps"]:
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ValueError(f"TrainConfig.{name} must be a finite number > 0, got {value!r}")
+        if str(self.device) not in {"auto", "cpu", "cuda"} and not str(self.device).startswith("cuda:"):
+            raise ValueError(f"TrainConfig.device must be 'auto', 'cpu' or 'cuda', got {self.device!r}")
         policy = get_policy(self.policy)  # raises ValueError for an unknown name
         if self.loss_scaling and policy.param_dtype != torch.float32:
             raise ValueError(f"loss scaling needs float32 master weights; policy {policy.name!r} "
@@ -50,14 +61,19 @@ class TrainConfig:
 class History:
     policy: str                                         # policy name
     memory_kind: str                                    # "autograd_saved" or "cuda_peak"
+    loss_scaling: bool = False                          # a GradScaler was active
     loss: list[float] = field(default_factory=list)     # loss per step (before the update)
-    grad_norm: list[float] = field(default_factory=list)  # L2 norm of the unscaled gradient
     loss_scale: list[float] = field(default_factory=list)  # GradScaler scale (1.0 when off)
+    skipped: list[bool] = field(default_factory=list)   # the scaler skipped this step (inf grads)
+    step_time_s: list[float] = field(default_factory=list)  # forward+backward+update only (NaN:
+    #                                                     a CPU step whose memory was metered)
+    diagnostics_time_s: list[float] = field(default_factory=list)  # time spent diagnosing, per step
+    diagnosed_steps: list[int] = field(default_factory=list)  # steps with the three lists below
+    grad_norm: list[float] = field(default_factory=list)  # L2 norm of the unscaled gradient
     nonfinite_grads: list[int] = field(default_factory=list)  # inf/NaN gradient entries
     frozen_fraction: list[float] = field(default_factory=list)  # weights the step left unchanged
-    skipped: list[bool] = field(default_factory=list)   # the scaler skipped this step (inf grads)
-    step_time_s: list[float] = field(default_factory=list)  # wall time of the whole step
-    memory_bytes: list[int] = field(default_factory=list)   # memory of the step (memory_kind)
+    memory_steps: list[int] = field(default_factory=list)   # steps whose memory was measured
+    memory_bytes: list[int] = field(default_factory=list)   # memory of those steps (memory_kind)
     error_steps: list[int] = field(default_factory=list)    # steps at which error was evaluated
     error: list[float] = field(default_factory=list)        # error_fn(model) at those steps
     status: str = "running"                             # "running", "ok", "diverged", "stalled"
@@ -73,8 +89,16 @@ class History:
 
     @property
     def median_step_time_s(self) -> float:
-        times = sorted(self.step_time_s[1:] or self.step_time_s)  # step 0 includes warm-up
-        return times[len(times) // 2] if times else math.nan
+        """Median of the timed steps after the first (which includes warm-up)."""
+        timed = [t for t in self.step_time_s[1:] if math.isfinite(t)]
+        timed = sorted(timed or [t for t in self.step_time_s if math.isfinite(t)])
+        return timed[len(timed) // 2] if timed else math.nan
+
+    @property
+    def diagnostics_share(self) -> float:
+        """Diagnostics time over step time: what watching the run costs on top of running it."""
+        steps = sum(t for t in self.step_time_s if math.isfinite(t))
+        return sum(self.diagnostics_time_s) / steps if steps > 0 else math.nan
 
     def summary(self) -> str:
         return (f"{self.policy:>9}: {self.status:<8} steps={self.steps:<6} "
@@ -110,10 +134,10 @@ def _grad_stats(model: torch.nn.Module) -> tuple[float, int]:
 
 def _outcome(history: History, config: TrainConfig, params_finite: bool) -> tuple[str, str]:
     """Return ("running", "") or the reason the run has to stop now."""
-    loss, scaled = history.loss[-1], history.loss_scale[-1] != 1.0
+    loss = history.loss[-1]
     if not params_finite:
         return "diverged", f"weights became inf/NaN at step {history.steps - 1}"
-    if not math.isfinite(loss) and not scaled:
+    if not math.isfinite(loss) and not history.loss_scaling:
         return "diverged", f"loss became {loss} at step {history.steps - 1}"
     recent_skips = history.skipped[-config.max_skipped:]
     if len(recent_skips) == config.max_skipped and all(recent_skips):
@@ -122,91 +146,145 @@ def _outcome(history: History, config: TrainConfig, params_finite: bool) -> tupl
     if history.steps >= 2 * w:
         before = min(history.loss[:-w])
         after = min(history.loss[-w:])
-        frozen = sum(history.frozen_fraction[-w:]) / w
+        recent = [f for s, f in zip(history.diagnosed_steps, history.frozen_fraction)
+                  if s >= history.steps - w]
+        frozen = sum(recent) / len(recent) if recent else 0.0
         if after > before * (1 - config.stall_rtol) and frozen > config.stall_frozen:
             return "stalled", (f"loss stopped improving (best {after:.3e} in the last {w} steps) while "
                                f"{frozen:.0%} of weights did not change per step: updates round to zero")
     return "running", ""
 
 
-@dataclass(frozen=True)
-class StepRecord:
-    loss: float              # loss before the update
-    grad_norm: float         # L2 norm of the unscaled finite gradient entries
-    loss_scale: float        # GradScaler scale used (1.0 when off)
-    nonfinite_grads: int     # inf/NaN gradient entries
-    frozen_fraction: float   # weights the step left unchanged
-    skipped: bool            # the scaler skipped the step
-    memory_bytes: int        # memory of forward + backward (History.memory_kind)
-    params_finite: bool      # every weight still finite after the step
+class TrainStep:
+    """One training step and nothing else -- the timed part of :func:`train`, yours to call in
+    your own loop::
+
+        step = st.TrainStep(model, loss_fn, policy="amp-fp16")   # casts the model, builds Adam
+        for _ in range(1000):
+            loss = step()                                      # a detached tensor, no host sync
+
+    A call zeroes the gradients, runs ``loss_fn(model)`` under the policy's autocast, backpropagates
+    the (scaled) loss and lets the GradScaler unscale, step the optimizer (or skip the step when a
+    gradient is inf/NaN) and update its scale. The precision recipe of Hayford et al. 2024, Sec. 3;
+    introduced in notebooks/03_amp_recovery.ipynb. Pass your own ``optimizer`` or ``scaler`` to keep
+    them (e.g. to checkpoint ``step.scaler.state_dict()``).
+    """
+
+    def __init__(self, model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Tensor],
+                 policy: str | PrecisionPolicy = "fp32", optimizer: torch.optim.Optimizer | None = None,
+                 scaler: torch.amp.GradScaler | None = None, lr: float = 1e-3,
+                 adam_eps: float = 1e-8, loss_scaling: bool | None = None):
+        self.policy = get_policy(policy)
+        self.model, self.loss_fn = self.policy.cast_model(model), loss_fn
+        self.device = next(model.parameters()).device
+        self.optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, eps=adam_eps)
+        self.scaler = scaler or self.policy.make_scaler(self.device, enabled=loss_scaling)
+
+    def __call__(self) -> torch.Tensor:
+        self.optimizer.zero_grad(set_to_none=True)
+        with self.policy.autocast_context(self.device):
+            loss = self.loss_fn(self.model)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)  # unscales first; skipped when gradients are inf/NaN
+        self.scaler.update()
+        return loss.detach()
+
+    def scale(self) -> float:
+        """The loss scale the next call will use (1.0 without a scaler); reading it syncs a GPU."""
+        return self.scaler.get_scale() if self.scaler.is_enabled() else 1.0
 
 
-def _step(model, loss_fn, optimizer, scaler, policy: PrecisionPolicy, device) -> StepRecord:
-    """One optimizer step: forward under autocast, scaled backward, unscale, step, update."""
-    optimizer.zero_grad(set_to_none=True)
-    before = _flat_params(model).clone()
-    losses = []
-
-    def forward_backward():
-        with policy.autocast_context(device):
-            loss = loss_fn(model)
-        scaler.scale(loss).backward()
-        losses.append(loss.detach().float().item())
-
-    memory = measure_memory(forward_backward, device)
-    scale = scaler.get_scale() if scaler.is_enabled() else 1.0
-    scaler.unscale_(optimizer)  # a no-op when the scaler is disabled
-    grad_norm, nonfinite = _grad_stats(model)
-    scaler.step(optimizer)      # skipped by the scaler when gradients are inf/NaN
-    scaler.update()
-    after = _flat_params(model)
-    return StepRecord(losses[0], grad_norm, scale, nonfinite,
-                      (after == before).float().mean().item(), scaler.is_enabled() and nonfinite > 0,
-                      memory.bytes, bool(torch.isfinite(after).all()))
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
-def _record(history: History, record: StepRecord, seconds: float) -> None:
-    for name in ["loss", "grad_norm", "loss_scale", "nonfinite_grads", "frozen_fraction",
-                 "skipped", "memory_bytes"]:
-        getattr(history, name).append(getattr(record, name))
+def _run_step(step: TrainStep, meter: bool) -> tuple[torch.Tensor, float, int | None]:
+    """(loss, seconds, memory bytes or None). The clock sees the step alone; on a CPU the saved-
+    tensor hooks that count memory slow the step down, so a metered CPU step is not timed (NaN)."""
+    device = step.device
+    if meter and device.type != "cuda":
+        with SavedTensorMeter() as meter_:
+            loss = step()
+        return loss, math.nan, meter_.bytes
+    _sync(device)
+    if meter:
+        torch.cuda.reset_peak_memory_stats(device)
+        base = torch.cuda.memory_allocated(device)
+    start = time.perf_counter()
+    loss = step()
+    _sync(device)  # GPU kernels run asynchronously: stop the clock when they are done
+    seconds = time.perf_counter() - start
+    peak = torch.cuda.max_memory_allocated(device) - base if meter else None
+    return loss, seconds, peak
+
+
+def _diagnose(history: History, step: TrainStep, before: torch.Tensor) -> bool:
+    """Gradient statistics and the fraction of weights the step left unchanged; True while every
+    weight is finite. Runs after the timed step (its host syncs cost nothing there)."""
+    grad_norm, nonfinite = _grad_stats(step.model)
+    after = _flat_params(step.model)
+    history.diagnosed_steps.append(history.steps - 1)
+    history.grad_norm.append(grad_norm)
+    history.nonfinite_grads.append(nonfinite)
+    history.frozen_fraction.append((after == before).float().mean().item())
+    return bool(torch.isfinite(after).all())
+
+
+def _train_one(step: TrainStep, history: History, config: TrainConfig, index: int) -> bool:
+    """The timed step with its bookkeeping around it; returns whether every weight is finite."""
+    start = time.perf_counter()
+    diagnose = index % config.diagnose_every == 0 or index == config.steps - 1
+    before = _flat_params(step.model).clone() if diagnose else None
+    scale = step.scale()
+    diagnostics_s = time.perf_counter() - start
+    loss, seconds, memory = _run_step(step, meter=index % config.memory_every == 0)
+    start = time.perf_counter()
+    history.loss.append(loss.float().item())
+    history.loss_scale.append(scale)
+    history.skipped.append(step.scale() < scale)  # the scaler backs off only after an inf step
     history.step_time_s.append(seconds)
+    if memory is not None:
+        history.memory_steps.append(index)
+        history.memory_bytes.append(memory)
+    finite = _diagnose(history, step, before) if diagnose else True
+    history.diagnostics_time_s.append(diagnostics_s + time.perf_counter() - start)
+    return finite
 
 
 def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Tensor],
           config: TrainConfig = TrainConfig(),
           error_fn: Callable[[torch.nn.Module], float] | None = None,
           callbacks: Sequence[Callback] = ()) -> History:
-    """Train ``model`` (cast in place to the policy's parameter dtype) to minimise ``loss_fn(model)``.
+    """Train ``model`` (moved to ``config.device`` and cast in place to the policy's parameter
+    dtype) to minimise ``loss_fn(model)``, one :class:`TrainStep` at a time.
 
-    ``loss_fn`` runs inside the policy's autocast context and returns a scalar; it should cast its
-    inputs with :func:`param_dtype`. ``error_fn(model)`` (e.g. relative L2 error against a reference
-    solution) is evaluated without gradients every ``config.error_every`` steps and at the end.
+    ``loss_fn`` runs inside the policy's autocast context and returns a scalar; it moves its data
+    to the model's device and dtype. ``error_fn(model)`` (e.g. relative L2 error against a
+    reference solution) is evaluated without gradients every ``config.error_every`` steps and at
+    the end. Step times cover forward, backward and the update only; diagnostics run beside them.
     """
     policy = get_policy(config.policy)
     device = resolve_device(config.device)
     if config.seed is not None:
         torch.manual_seed(config.seed)
-    model = policy.cast_model(model.to(device))
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, eps=config.adam_eps)
-    scaler = policy.make_scaler(device, enabled=config.loss_scaling)
-    history = History(policy=policy.name, memory_kind=memory_kind(device))
+    step = TrainStep(model.to(device), loss_fn, policy, lr=config.lr, adam_eps=config.adam_eps,
+                     loss_scaling=config.loss_scaling)
+    history = History(policy=policy.name, memory_kind=memory_kind(device),
+                      loss_scaling=step.scaler.is_enabled())
 
     def evaluate():
         with torch.no_grad():
             history.error_steps.append(history.steps)
-            history.error.append(float(error_fn(model)))
+            history.error.append(float(error_fn(step.model)))
 
     for cb in callbacks:
         cb.on_train_start(history)
-    for step in range(config.steps):
-        start = time.perf_counter()
-        record = _step(model, loss_fn, optimizer, scaler, policy, device)
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        _record(history, record, time.perf_counter() - start)
-        if error_fn is not None and (step + 1) % config.error_every == 0:
+    for index in range(config.steps):
+        params_finite = _train_one(step, history, config, index)
+        if error_fn is not None and (index + 1) % config.error_every == 0:
             evaluate()
-        history.status, history.reason = _outcome(history, config, record.params_finite)
+        history.status, history.reason = _outcome(history, config, params_finite)
         for cb in callbacks:
             cb.on_step(history)
         if history.status != "running":

@@ -89,7 +89,8 @@ class LivePlot:
         elif key == "step_time_s":
             ax.plot([1e3 * s for s in h.step_time_s], label=name, lw=0.8)
         elif key == "memory_bytes":
-            ax.plot([b / 2**20 for b in h.memory_bytes], label=name)
+            ax.plot(h.memory_steps, [b / 2**20 for b in h.memory_bytes], marker="o", ms=3,
+                    label=name)  # measured every TrainConfig.memory_every steps
         else:
             finite = [v if math.isfinite(v) else math.nan for v in h.loss]
             ax.plot(finite, label=name, lw=0.8)
