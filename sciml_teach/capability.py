@@ -1,13 +1,15 @@
 """What this machine can do in half precision -- measured, not assumed.
 
 Every notebook prints :func:`capability_report` in its first cell, so a learner reads their own
-numbers next to the lesson's claims: on many CPUs float16 matmuls are emulated and ~100x slower
-than float32 while bfloat16 is fast; GPUs with tensor cores run both fast; a half-precision FFT
-exists on CUDA (power-of-two sizes only) but not on CPU. Introduced in notebooks/00_start_here.ipynb.
+numbers next to the lesson's claims: many CPUs emulate float16 matmuls (~100x slower than float32)
+while CPUs with AVX512-FP16 or AMX run them natively; GPUs with tensor cores run float16 fast, and
+bfloat16 from compute capability 8.0 (A100, L4, H100; not the T4); a half-precision FFT exists
+on CUDA (power-of-two sizes only) but not on CPU. Introduced in notebooks/00_start_here.ipynb.
 """
 from __future__ import annotations
 
 import platform
+import sys
 from pathlib import Path
 from dataclasses import dataclass
 
@@ -38,11 +40,13 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def _matmul_gflops(dtype: torch.dtype, device: torch.device, n: int) -> float:
+def _matmul_gflops(dtype: torch.dtype, device: torch.device, n: int) -> tuple[float, float]:
+    """(best GFLOP/s of an n x n matmul, spread of the timings). The best of several runs: on a busy
+    machine the slow runs measure the other programs, not this one."""
     a = torch.randn(n, n, device=device).to(dtype)
     b = torch.randn(n, n, device=device).to(dtype)
-    stats = time_fn(lambda: a @ b, repeats=3, warmup=1, device=device)
-    return 2 * n**3 / stats.median_s / 1e9
+    stats = time_fn(lambda: a @ b, repeats=5, warmup=2, device=device)
+    return 2 * n**3 / stats.min_s / 1e9, stats.spread
 
 
 def _half_fft_available(dtype: torch.dtype, device: torch.device) -> bool:
@@ -67,10 +71,14 @@ class CapabilityReport:
     device: str                # "cpu" or "cuda"
     device_name: str           # CPU model or GPU name
     torch_version: str         # torch.__version__
-    gflops: dict               # dtype name -> measured matmul GFLOP/s
+    gflops: dict               # dtype name -> measured matmul GFLOP/s (best of 5)
     fp16_compute: str          # "native, fast (3.1x float32)" / "emulated/slow (0.02x float32)"
     bf16_compute: str          # same for bfloat16
     half_fft: str              # whether torch.fft accepts float16 here, and on what sizes
+    threads: int = 1           # torch's CPU threads (torch.get_num_threads())
+    matmul_size: int = 256     # n of the n x n matmuls timed
+    details: tuple = ()        # (label, text) rows: GPU memory, compute capability, TF32 ...
+    notes: tuple = ()          # warnings in words: unreliable timings, wasted CUDA build, Colab
 
     @property
     def fp16_is_slow(self) -> bool:
@@ -79,32 +87,76 @@ class CapabilityReport:
     def __str__(self) -> str:
         rows = [
             ("device", f"{self.device} ({self.device_name})"),
-            ("torch", self.torch_version),
-            ("matmul GFLOP/s", ", ".join(f"{k} {v:.0f}" for k, v in self.gflops.items())),
+            ("torch", f"{self.torch_version}, {self.threads} CPU thread(s)"),
+            *self.details,
+            (f"matmul GFLOP/s ({self.matmul_size}x{self.matmul_size}"
+             + (", one core)" if self.device == "cpu" else ")"),
+             ", ".join(f"{k} {v:.0f}" for k, v in self.gflops.items())),
             ("float16 compute", self.fp16_compute),
             ("bfloat16 compute", self.bf16_compute),
             ("half-precision FFT", self.half_fft),
         ]
         width = max(len(k) for k, _ in rows)
-        return "\n".join(f"{k:<{width}} : {v}" for k, v in rows)
+        lines = [f"{k:<{width}} : {v}" for k, v in rows]
+        return "\n".join(lines + [f"note: {n}" for n in self.notes])
 
 
-def capability_report(device: str | torch.device = "auto", matmul_size: int = 256) -> CapabilityReport:
-    """Measure float32/float16/bfloat16 matmul speed and probe the half FFT on ``device``."""
+def _gpu_details(dev: torch.device) -> tuple[tuple[str, str], ...]:
+    props = torch.cuda.get_device_properties(dev)
+    major, minor = props.major, props.minor
+    return (("GPU memory", f"{props.total_memory / 2**30:.1f} GiB"),
+            ("compute capability", f"{major}.{minor} (bfloat16 tensor cores need 8.0+, "
+                                   f"{'present' if major >= 8 else 'absent: bfloat16 is emulated'})"),
+            ("TF32 float32 matmuls", "on (float32 matmuls round inputs to 10 mantissa bits)"
+             if torch.backends.cuda.matmul.allow_tf32 else "off (torch's default: exact float32)"))
+
+
+def _notes(dev: torch.device, spreads: dict) -> tuple[str, ...]:
+    notes = []
+    if max(spreads.values()) > 1.0:
+        notes.append("the matmul timings varied by more than 2x between runs: the machine is busy, "
+                     "so the speed ratios above are rough (the best run of each is shown)")
+    if dev.type == "cpu" and torch.version.cuda is not None:
+        notes.append(f"this is a CUDA build of torch (CUDA {torch.version.cuda}) on a machine without "
+                     "a usable GPU: several GB of CUDA libraries go unused; the CPU build is enough")
+    if dev.type == "cpu" and "google.colab" in sys.modules:
+        notes.append("running on Colab's CPU: Runtime > Change runtime type > GPU (T4), then re-run")
+    return tuple(notes)
+
+
+def capability_report(device: str | torch.device = "auto", matmul_size: int | None = None
+                      ) -> CapabilityReport:
+    """Measure float32/float16/bfloat16 matmul speed and probe the half FFT on ``device``.
+
+    The matmuls are 256x256 on one CPU core and 4096x4096 on a GPU (small ones measure a GPU's
+    launch overhead, not its tensor cores); each speed is the best of five runs.
+    """
     dev = resolve_device(device)
-    gflops = {name: _matmul_gflops(dt, dev, matmul_size)
-              for name, dt in [("float32", torch.float32), ("float16", torch.float16),
-                               ("bfloat16", torch.bfloat16)]}
+    n = matmul_size or (4096 if dev.type == "cuda" else 256)
+    threads = torch.get_num_threads()
+    if dev.type == "cpu":
+        # One core: with several threads, a core taken by another program stalls the others at
+        # every barrier (a busy 2-core machine measured float32 at 2 GFLOP/s instead of 160).
+        torch.set_num_threads(1)
+    try:
+        measured = {name: _matmul_gflops(dt, dev, n)
+                    for name, dt in [("float32", torch.float32), ("float16", torch.float16),
+                                     ("bfloat16", torch.bfloat16)]}
+    finally:
+        torch.set_num_threads(threads)
+    gflops = {name: g for name, (g, _) in measured.items()}
+    spreads = {name: s for name, (_, s) in measured.items()}
+    details: tuple = ()
     if dev.type == "cuda":
-        name = torch.cuda.get_device_name(dev)
-        fft_note = "power-of-two sizes only (cuFFT)"
+        name, details = torch.cuda.get_device_name(dev), _gpu_details(dev)
+        fft_note = "power-of-two sizes only (cuFFT); other sizes fall back to float32"
     else:
-        name = _cpu_name()
-        fft_note = ""
+        name, fft_note = _cpu_name(), ""
     if _half_fft_available(torch.float16, dev):
         half_fft = f"float16 native, {fft_note}".rstrip(", ")
     else:
         half_fft = "not on this device: sciml_teach emulates it (round to float16 before and after)"
     return CapabilityReport(dev.type, name, torch.__version__, gflops,
                             _verdict(gflops["float16"], gflops["float32"]),
-                            _verdict(gflops["bfloat16"], gflops["float32"]), half_fft)
+                            _verdict(gflops["bfloat16"], gflops["float32"]), half_fft,
+                            threads, n, details, _notes(dev, spreads))

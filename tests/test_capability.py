@@ -1,0 +1,24 @@
+"""The capability report measures what it says, and says when its numbers cannot be trusted."""
+import torch
+
+import sciml_teach as st
+from sciml_teach import capability
+
+
+def test_cpu_report_times_one_core_and_restores_the_thread_count():
+    threads = torch.get_num_threads()
+    report = st.capability_report("cpu")
+    assert torch.get_num_threads() == threads
+    assert report.threads == threads and report.matmul_size == 256
+    assert set(report.gflops) == {"float32", "float16", "bfloat16"}
+    assert all(g > 0 for g in report.gflops.values())
+    assert "one core" in str(report)
+
+
+def test_notes_name_a_busy_machine_and_a_wasted_cuda_build(monkeypatch):
+    assert capability._notes(torch.device("cpu"), {"float32": 0.1}) == () or torch.version.cuda
+    notes = capability._notes(torch.device("cpu"), {"float32": 3.0})
+    assert any("busy" in n for n in notes)
+    monkeypatch.setattr(torch.version, "cuda", "12.8")
+    notes = capability._notes(torch.device("cpu"), {"float32": 0.1})
+    assert any("CUDA build" in n for n in notes)
