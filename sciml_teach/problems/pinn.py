@@ -1,4 +1,4 @@
-"""What every PINN problem shares: derivatives by autograd and the relative L2 error.
+"""What every PINN problem shares: derivatives by autograd and predictions on the model's device.
 
 Kept apart from the PDEs so each problem file reads like its equation.
 """
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from ..training import param_dtype, train
+from ..placement import to_model
 
 
 def grad(u: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -17,31 +17,7 @@ def grad(u: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return torch.autograd.grad(u, x, grad_outputs=torch.ones_like(u), create_graph=True)[0]
 
 
-def relative_l2(prediction: torch.Tensor, reference: torch.Tensor) -> float:
-    """||prediction - reference|| / ||reference||, computed in float64."""
-    p, r = prediction.detach().double().reshape(-1), reference.detach().double().reshape(-1)
-    if p.shape != r.shape:
-        raise ValueError(f"prediction has {p.numel()} values, reference {r.numel()}")
-    return (torch.linalg.vector_norm(p - r) / torch.linalg.vector_norm(r)).item()
-
-
 def predict(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The model at points ``x`` (N, D) -> (N,), in the model's own dtype, without gradients."""
     with torch.no_grad():
-        return model(x.to(param_dtype(model))).reshape(-1)
-
-
-def train_pinn(problem, config, callbacks=(), loss_weight: float = 1.0, width: int = 32,
-               depth: int = 3, seed: int = 0, model: torch.nn.Module | None = None):
-    """Train ``model`` (default: the problem's MLP built from ``seed``) on ``loss_weight * loss``.
-
-    The same seed gives every policy the same initial weights, so runs compare like for like.
-    Pass your own ``model`` to keep a handle on the trained network (it is trained in place).
-    ``loss_weight`` < 1 mimics a loss in small physical units: harmless in float32 (Adam does not
-    care about the loss's scale), fatal in float16 without loss scaling (lesson 03).
-    """
-    if model is None:
-        torch.manual_seed(seed)
-        model = problem.make_model(width=width, depth=depth)
-    return train(model, lambda m: loss_weight * problem.loss(m), config,
-                 error_fn=problem.relative_l2_error, callbacks=callbacks)
+        return model(*to_model(model, x)).reshape(-1)
