@@ -12,33 +12,36 @@ from .formats import (DTYPES, bit_fields, describe, format_facts, round_to, smal
                       ulp, update_survives)
 from .meters import (MemoryReading, SavedTensorMeter, TimeStats, format_bytes, measure_memory,
                      memory_kind, saved_bytes, time_fn)
+from .metrics import mean_relative_l2, relative_l2
+from .placement import model_device, param_dtype, to_model, upcast
 from .precision import POLICIES, PrecisionPolicy, get_policy
 from .quick import is_quick, pick
-from .training import Callback, History, TrainConfig, TrainStep, param_dtype, train
+from .tables import format_table
+from .training import Callback, History, TrainConfig, TrainStep, train
 # Models
 from .models import FNO, MLP, DeepONet, DeepONetConfig, FNOConfig, SpectralConv, nonfinite_spectral_layers
 # Problems and data
 from .data_cache import cache_dir
 from .problems import (OPERATOR_PROBLEMS, BurgersPeriodic, BurgersPINN, KirchhoffLovePlate, Poisson1D,
-                       ReactionDiffusion, cole_hopf, collocation_points, data_loss, get_operator_problem,
-                       grf_1d, grf_periodic, physics_loss, relative_error, relative_l2, residual_loss,
-                       train_pinn, train_pinn_seeds, final_errors, seed_table)
+                       ReactionDiffusion, cole_hopf, collocation_points, get_operator_problem, grf_1d,
+                       grf_periodic)
+# Runs the lessons and benchmarks share: PINNs per policy, operator losses (lessons 02-05)
+from .experiments import (SweepCase, data_loss, physics_loss, relative_error, residual_loss,
+                          strategy_sweep, final_errors, seed_table, train_pinn, train_pinn_seeds)
 # Derivative strategies for physics-informed DeepONets (lessons 04-05)
 from .derivatives import (STRATEGIES, DataVect, DerivativeStrategy, Forward, FuncLoop, ZCS,
                           get_strategy, graph_nodes)
 # Mixed-precision FNO (lesson 06)
 from .half_fft import irfftn_half, rfftn_half
-from .bench.fno import FNOSetting, fno_data, fno_table, run_fno_setting
-from .bench.zcs import Case as SweepCase
-from .bench.zcs import sweep as strategy_sweep
+from .experiments import FNOSetting, fno_data, fno_table, run_fno_setting
 # Display: live plots, figures, widget panels
 from .viz import (FormatExplorer, LivePlot, PrecisionPanel, bar_chart, gradient_histogram, show,
                   summary_table)
 from .viz.bars import StrategyPanel, strategy_bars, sweep_curves
 # Capstone: ZCS x mixed precision (lesson 07)
-from .problems.combinations import (Combination, combination_label, combination_list, combination_table,
-                                    combined_savings, step_memory, train_combination)
-from .viz.capstone import CombinationPanel
+from .experiments import (Combination, combination_list, combined_savings, step_memory,
+                          train_combination)
+from .viz.capstone import CombinationPanel, combination_label, combination_table
 
 __all__ = [
     "CapabilityReport", "capability_report", "resolve_device",
@@ -47,19 +50,20 @@ __all__ = [
     "ulp", "update_survives",
     "MemoryReading", "SavedTensorMeter", "TimeStats", "format_bytes", "measure_memory",
     "memory_kind", "saved_bytes", "time_fn",
+    "mean_relative_l2", "relative_l2", "model_device", "param_dtype", "to_model", "upcast",
     "POLICIES", "PrecisionPolicy", "get_policy",
-    "is_quick", "pick",
-    "Callback", "History", "TrainConfig", "TrainStep", "param_dtype", "train",
+    "is_quick", "pick", "format_table",
+    "Callback", "History", "TrainConfig", "TrainStep", "train",
     "FNO", "MLP", "DeepONet", "DeepONetConfig", "FNOConfig", "SpectralConv", "nonfinite_spectral_layers",
     "cache_dir",
     "OPERATOR_PROBLEMS", "BurgersPeriodic", "BurgersPINN", "KirchhoffLovePlate", "Poisson1D",
-    "ReactionDiffusion", "cole_hopf", "collocation_points", "data_loss", "get_operator_problem",
-    "grf_1d", "grf_periodic", "physics_loss", "relative_error", "relative_l2", "residual_loss",
-    "train_pinn", "train_pinn_seeds", "final_errors", "seed_table",
+    "ReactionDiffusion", "cole_hopf", "collocation_points", "get_operator_problem",
+    "grf_1d", "grf_periodic",
+    "SweepCase", "data_loss", "physics_loss", "relative_error", "residual_loss", "strategy_sweep",
+    "final_errors", "seed_table", "train_pinn", "train_pinn_seeds",
     "STRATEGIES", "DataVect", "DerivativeStrategy", "Forward", "FuncLoop", "ZCS", "get_strategy",
     "graph_nodes",
     "irfftn_half", "rfftn_half", "FNOSetting", "fno_data", "fno_table", "run_fno_setting",
-    "SweepCase", "strategy_sweep",
     "FormatExplorer", "LivePlot", "PrecisionPanel", "bar_chart", "gradient_histogram", "show",
     "summary_table", "StrategyPanel", "strategy_bars", "sweep_curves",
     "Combination", "combination_label", "combination_list", "combination_table", "combined_savings",

@@ -18,7 +18,7 @@ from .formats import format_facts, mantissa_bits, round_to, update_survives, get
 from .half_fft import rfftn_half
 from .models import DeepONet, DeepONetConfig
 from .problems import ReactionDiffusion
-from .problems.combinations import step_memory
+from .experiments import step_memory
 
 
 @dataclass(frozen=True)

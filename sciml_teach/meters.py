@@ -1,6 +1,6 @@
 """Meters: how long a step takes and how much memory it holds.
 
-Two memory measures, named by ``memory_kind`` in every benchmark's JSON (DESIGN.md §2):
+Two memory measures, named by ``memory_kind`` in every benchmark's JSON (``python -m sciml_teach.bench``):
 
 * ``"autograd_saved"`` -- the bytes of tensors autograd keeps for the backward pass, counted with
   ``torch.autograd.graph.saved_tensors_hooks`` and de-duplicated by storage. It works on every

@@ -2,7 +2,7 @@
 
 The test suite (and anyone in a hurry) sets ``SCIML_TEACH_QUICK=1``; notebooks and benchmarks
 then use smaller sizes and fewer steps, while every phenomenon the lesson shows stays visible.
-Notebooks read the switch only through :func:`is_quick` / :func:`pick` (DESIGN.md §2).
+Notebooks read the switch only through :func:`is_quick` / :func:`pick`, never the variable itself.
 """
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ import torch
 
 from .capability import resolve_device
 from .meters import SavedTensorMeter, memory_kind
+from .placement import param_dtype  # noqa: F401 (train's docstring names it)
 from .precision import PrecisionPolicy, get_policy
 
 
@@ -112,11 +113,6 @@ class Callback:
     def on_train_start(self, history: History) -> None: ...
     def on_step(self, history: History) -> None: ...
     def on_train_end(self, history: History) -> None: ...
-
-
-def param_dtype(model: torch.nn.Module) -> torch.dtype:
-    """The dtype of the model's parameters: loss functions cast their inputs to it."""
-    return next(model.parameters()).dtype
 
 
 def _flat_params(model: torch.nn.Module) -> torch.Tensor:

@@ -179,7 +179,7 @@ def test_fno_shapes_and_errors():
 
 def test_bench_rows_follow_the_contract(tmp_path, monkeypatch):
     """Two cheap rows of ``python -m sciml_teach.bench fno``: keys, statuses, memory ratio."""
-    from sciml_teach.bench import fno as bench
+    from sciml_teach.experiments import fno_settings as bench
     monkeypatch.setenv("SCIML_TEACH_CACHE", str(tmp_path))
     monkeypatch.setenv("SCIML_TEACH_QUICK", "1")
     data = bench.fno_data("burgers")

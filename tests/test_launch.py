@@ -20,7 +20,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(ROOT.glob("notebooks/*.ipynb")) + sorted(ROOT.glob("solutions/*.ipynb"))
-PREINSTALLED_IN_COLAB = {"torch", "numpy", "ipywidgets"}  # never reinstall these (DESIGN.md §4)
+PREINSTALLED_IN_COLAB = {"torch", "numpy", "ipywidgets"}  # never reinstall these in Colab
 COLAB_URL = re.compile(r"https://colab\.research\.google\.com/github/[^)\s\"']+")
 
 

@@ -1,4 +1,4 @@
-"""Every lesson is committed clean and starts the same way (DESIGN.md §4)."""
+"""Every lesson is committed clean and starts the same way (capability report first, no outputs)."""
 import json
 from pathlib import Path
 

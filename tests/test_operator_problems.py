@@ -7,7 +7,9 @@ import torch
 
 from sciml_teach import (BurgersPeriodic, DeepONet, DeepONetConfig, KirchhoffLovePlate,
                          ReactionDiffusion, get_operator_problem, physics_loss)
-from sciml_teach.bench import zcs as bench
+from sciml_teach.bench.zcs import parse_bytes
+from sciml_teach.experiments import strategy_runs as sweep
+from sciml_teach.meters import measure_memory
 from sciml_teach.derivatives import DerivativeStrategy
 
 
@@ -95,21 +97,22 @@ def test_unknown_problem_lists_the_valid_names():
         get_operator_problem("darcy")
 
 
-# --- the ZCS benchmark ---------------------------------------------------------------------
+# --- the strategy sweep (ZCS benchmark) ---------------------------------------------------------------------
 
 def test_memory_prediction_is_exact_for_saved_bytes():
-    predict = bench.predict_memory("reaction_diffusion", "datavect", "fp32", torch.device("cpu"),
+    predict = sweep.predict_memory("reaction_diffusion", "datavect", "fp32", torch.device("cpu"),
                                    width=16)
-    problem, v, x = bench.case_inputs(bench.Case("reaction_diffusion", 6, 100))
-    model = bench.make_model(problem, width=16)
-    step = bench.make_step(problem, "datavect", model, v, x, "fp32", torch.device("cpu"), {})
-    assert predict(6, 100) == pytest.approx(bench.measure_memory(step).bytes, rel=1e-3)
+    problem, v, x = sweep.case_inputs(sweep.SweepCase("reaction_diffusion", 6, 100))
+    model = sweep.make_model(problem, width=16)
+    step = sweep.make_step(problem, "datavect", model, v, x, "fp32", torch.device("cpu"), {})
+    assert predict(6, 100) == pytest.approx(measure_memory(step).bytes, rel=1e-3)
 
 
 def test_sweep_rows_agree_and_turn_big_cases_into_over_budget_rows():
-    cases = [bench.Case("reaction_diffusion", 4, 64), bench.Case("reaction_diffusion", 64, 512)]
+    cases = [sweep.SweepCase("reaction_diffusion", 4, 64),
+             sweep.SweepCase("reaction_diffusion", 64, 512)]
     # predicted saved bytes at M=64, N=512, width 16: FuncLoop ~71 MiB, ZCS ~2.5 MiB
-    rows = bench.sweep(cases, ["funcloop", "zcs"], budget=16 * 2**20, width=16, repeats=1)
+    rows = sweep.strategy_sweep(cases, ["funcloop", "zcs"], budget=16 * 2**20, width=16, repeats=1)
     assert [r["status"] for r in rows] == ["ok", "ok", "over_budget", "ok"]
     for key in ["strategy", "problem", "n_functions", "n_points", "order", "status",
                 "step_time_s", "memory_bytes", "max_rel_diff"]:
@@ -125,16 +128,16 @@ class _RunsOutOfMemory(DerivativeStrategy):
 
 
 def test_out_of_memory_becomes_an_oom_row():
-    case = bench.Case("reaction_diffusion", 2, 16)
-    row = bench.measure_case(case, _RunsOutOfMemory(), "fp32", torch.device("cpu"), budget=2**30,
+    case = sweep.SweepCase("reaction_diffusion", 2, 16)
+    row = sweep.measure_case(case, _RunsOutOfMemory(), "fp32", torch.device("cpu"), budget=2**30,
                              predicted=0, reference={}, width=8)
     assert row["status"] == "oom" and row["strategy"] == "runs-out-of-memory"
 
 
 def test_memory_budget_sizes_are_read_with_units():
-    assert bench.parse_bytes("512MiB") == 512 * 2**20 and bench.parse_bytes("1e9") == 10**9
+    assert parse_bytes("512MiB") == 512 * 2**20 and parse_bytes("1e9") == 10**9
     with pytest.raises(ValueError, match="4GiB"):
-        bench.parse_bytes("lots")
+        parse_bytes("lots")
 
 
 def test_burgers_trains_through_the_loop_with_forward_mode_and_amp():

@@ -2,7 +2,8 @@
 
 ``python -m sciml_teach.bench NAME [--quick] [--device auto|cpu|cuda] [--json PATH]``.
 Each benchmark is one module with ``DESCRIPTION``, ``COLUMNS``, ``add_arguments(parser)`` and
-``run(args, device) -> list[dict]``; :data:`BENCHMARKS` maps names to modules (DESIGN.md §2).
+``run(args, device) -> list[dict]``; :data:`BENCHMARKS` maps names to modules. The runs themselves
+live in :mod:`sciml_teach.experiments`, shared with the lessons.
 """
 BENCHMARKS = {
     "precision": "sciml_teach.bench.precision",

@@ -10,8 +10,9 @@ import time
 from ..capability import resolve_device
 from ..meters import memory_kind
 from ..quick import ENV_VAR
+from ..tables import format_table
 from . import BENCHMARKS
-from .report import format_table, write_json
+from .report import write_json
 
 
 def build_parser() -> argparse.ArgumentParser:

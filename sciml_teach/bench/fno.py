@@ -1,149 +1,18 @@
-"""``python -m sciml_teach.bench fno``: full vs mixed vs half spectral layers, with and without tanh.
+"""``python -m sciml_teach.bench fno``: Tu et al. 2024's table of FNO settings as a command.
 
-Tu et al. 2024 (arXiv:2307.15034), Sec. 5 / Table 1 on your hardware: an FNO trained on Darcy
-flow (or 1-D Burgers) under each spectral precision, with and without the tanh stabiliser, with
-the foundation's AMP policy around it. A stress setting multiplies the inputs by
-``--stress-scale`` (the same data in other units): the un-stabilised float16 spectrum overflows.
-
-Status: ``overflow`` -- a forward pass on the training inputs gives inf/NaN in a spectral layer
-(checked before training, which is then skipped); ``diverged``/``stalled`` -- as the training loop
-reports; ``oom``; otherwise ``ok``. The spectral layers' half dtype is float16 everywhere, because
-float16's 65504 is what overflows; on CPU the rest of the network uses bfloat16 autocast
-(float16 matmuls are ~100x slower than float32 on most CPUs). Introduced in
-notebooks/06_fno_mixed_precision.ipynb.
+Arguments and the table only; the runs are :mod:`sciml_teach.experiments.fno_settings`, the
+ones lesson 06 trains.
 """
 from __future__ import annotations
 
 import argparse
-import math
-from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 
-from ..models import FNO, FNOConfig, nonfinite_spectral_layers
-from ..precision import get_policy
-from ..problems import BurgersConfig, DarcyConfig, burgers_dataset, darcy_dataset
-from ..quick import pick
-from ..training import Callback, TrainConfig, param_dtype, train
-from .report import format_table
+from ..experiments.fno_settings import COLUMNS, fno_table_rows
 
 DESCRIPTION = "FNO with full / mixed / half spectral layers, +/- tanh (Tu et al. 2024)"
-COLUMNS = ["problem", "resolution", "input_scale", "spectral_precision", "stabilizer", "policy",
-           "status", "rel_l2_error", "throughput", "memory_bytes", "memory_ratio", "note"]
-
-
-@dataclass(frozen=True)
-class FNOSetting:
-    precision: str            # spectral precision: "full", "mixed" or "half"
-    stabilizer: str           # "none" or "tanh"
-    amp: bool                 # False: fp32 policy; True: the device's AMP policy
-    input_scale: float = 1.0  # inputs are multiplied by this (the stress setting uses > 1)
-
-
-def settings(stress_scale: float) -> list[FNOSetting]:
-    """Baseline, naive AMP, mixed and half +/- tanh; then the stress setting without and with tanh."""
-    normal = [FNOSetting("full", "none", False), FNOSetting("full", "none", True)]
-    normal += [FNOSetting(p, s, True) for p in ("mixed", "half") for s in ("none", "tanh")]
-    stress = [FNOSetting(p, "none", True, stress_scale) for p in ("mixed", "half")]
-    return normal + stress + [FNOSetting("mixed", "tanh", True, stress_scale)]
-
-
-def policy_name(setting: FNOSetting, device: torch.device) -> str:
-    """fp32, or the device's AMP policy: float16 on CUDA, bfloat16 on CPU (float16 is slow there)."""
-    if not setting.amp:
-        return "fp32"
-    return "amp-fp16" if device.type == "cuda" else "amp-bf16"
-
-
-def fno_data(problem: str) -> dict:
-    """Normalised train/test tensors (B, 1, *N) for ``problem`` ("darcy" or "burgers"), the
-    FNO's modes, and an input scale at which un-stabilised float16 spectra overflow."""
-    n_train, n_test = pick(96, 1000), pick(32, 200)
-    if problem == "darcy":
-        data = darcy_dataset(n_train + n_test, DarcyConfig(resolution=pick(32, 64)))
-        a, u = data["a"], data["u"]                                   # (M, n, n)
-        modes, stress = pick((8, 8), (12, 12)), 1e3
-    elif problem == "burgers":
-        config = BurgersConfig(resolution=pick(64, 256), solver_resolution=pick(256, 1024),
-                               dt=pick(2e-3, 1e-3))
-        data = burgers_dataset(n_train + n_test, config)
-        a, u = data["u0"], data["u"]                                  # (M, N)
-        modes, stress = pick((12,), (16,)), 1e4  # 64-256 points: a DFT grows values less
-    else:
-        raise ValueError(f"unknown problem {problem!r}; valid: darcy, burgers")
-    a, u = a[:, None], u[:, None]                                     # (M, 1, *N)
-    a = (a - a[:n_train].mean()) / a[:n_train].std()
-    u = u / u[:n_train].std()
-    return {"a_train": a[:n_train], "u_train": u[:n_train], "a_test": a[n_train:],
-            "u_test": u[n_train:], "modes": modes, "resolution": a.shape[-1], "problem": problem,
-            "stress_scale": stress}
-
-
-def loss_and_error(data: dict, scale: float, batch: int, device: torch.device, seed: int = 0):
-    """A minibatch MSE loss and the test relative L2 error, for :func:`sciml_teach.train`."""
-    a_train, u_train = (scale * data["a_train"]).to(device), data["u_train"].to(device)
-    a_test, u_test = (scale * data["a_test"]).to(device), data["u_test"].to(device)
-    generator = torch.Generator().manual_seed(seed)
-
-    def loss_fn(model):
-        idx = torch.randint(len(a_train), (batch,), generator=generator).to(device)
-        pred = model(a_train[idx].to(param_dtype(model)))             # (B, 1, *N)
-        return (pred.float() - u_train[idx]).square().mean()
-
-    def error_fn(model):
-        pred = model(a_test.to(param_dtype(model))).float()           # (M, 1, *N)
-        diff = (pred - u_test).flatten(1).norm(dim=1) / u_test.flatten(1).norm(dim=1)
-        return diff.mean().item()
-    return loss_fn, error_fn
-
-
-def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str = "cpu",
-                    steps: int | None = None, callbacks: Sequence[Callback] = ()) -> dict:
-    """Train one configuration on ``data`` (from :func:`fno_data`) and return its row.
-
-    ``steps`` defaults to 150 in quick mode and 2000 otherwise; ``callbacks`` go to the
-    training loop (a live plot, for instance).
-    """
-    device = torch.device(device)
-    policy = get_policy(policy_name(setting, device))
-    row = {"problem": data["problem"], "resolution": data["resolution"],
-           "input_scale": setting.input_scale, "spectral_precision": setting.precision,
-           "stabilizer": setting.stabilizer, "policy": policy.name, "half_dtype": "float16",
-           "rel_l2_error": math.nan, "throughput": math.nan, "memory_bytes": None, "note": ""}
-    torch.manual_seed(0)
-    config = FNOConfig(modes=data["modes"], width=pick(24, 32), layers=4,
-                       projection=pick(64, 128), precision=setting.precision,
-                       stabilizer=setting.stabilizer, half_dtype=torch.float16)
-    model = FNO(config).to(device)
-    batch = pick(16, 32)
-    probe = (setting.input_scale * data["a_train"][:batch]).to(device)
-    with policy.autocast_context(device):
-        bad = nonfinite_spectral_layers(model, probe)
-    if bad:
-        return {**row, "status": "overflow", "note": f"inf/NaN from {bad[0]}"}
-    loss_fn, error_fn = loss_and_error(data, setting.input_scale, batch, device)
-    steps = steps or pick(150, 2000)
-    history = train(model, loss_fn, TrainConfig(steps=steps, lr=3e-3, policy=policy,
-                                                device=str(device), error_every=steps),
-                    error_fn=error_fn, callbacks=callbacks)
-    error = history.final_error
-    status = history.status if math.isfinite(error) else "diverged"
-    return {**row, "status": status, "rel_l2_error": error, "note": history.reason,
-            "throughput": batch / history.median_step_time_s,
-            "memory_bytes": history.memory_bytes[-1]}
-
-
-def with_memory_ratio(rows: Sequence[dict]) -> list[dict]:
-    """Rows with ``memory_ratio``: memory over the first row's (full precision, the reference)."""
-    base = rows[0].get("memory_bytes") if rows else None
-    return [{**r, "memory_ratio": r["memory_bytes"] / base if base and r.get("memory_bytes")
-             else math.nan} for r in rows]
-
-
-def fno_table(rows: Sequence[dict]) -> str:
-    """The benchmark's table for ``rows`` (as the command line prints it)."""
-    return format_table(with_memory_ratio(rows), COLUMNS)
+__all__ = ["COLUMNS", "DESCRIPTION", "add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -155,16 +24,4 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, device: torch.device) -> list[dict]:
-    data = fno_data(args.problem)
-    rows = []
-    for setting in settings(args.stress_scale or data["stress_scale"]):
-        try:
-            row = run_fno_setting(setting, data, device, args.steps)
-        except torch.OutOfMemoryError:
-            row = {"problem": data["problem"], "resolution": data["resolution"],
-                   "input_scale": setting.input_scale, "spectral_precision": setting.precision,
-                   "stabilizer": setting.stabilizer, "policy": policy_name(setting, device),
-                   "status": "oom", "rel_l2_error": math.nan, "throughput": math.nan,
-                   "memory_bytes": None}
-        rows.append(row)
-    return with_memory_ratio(rows)
+    return fno_table_rows(args.problem, args.stress_scale, args.steps, device)

@@ -1,54 +1,23 @@
-"""ZCS benchmark: one physics-informed DeepONet training step under each derivative strategy.
+"""``python -m sciml_teach.bench zcs``: the strategy sweep of Leng et al. 2024 as a command.
 
-The table of Leng et al. 2024 (arXiv:2311.00860, Tables 2-4 and the scaling sweep of Sec. 4.4) on
-your hardware: for each problem (order 2: reaction-diffusion, Burgers; order 4: Kirchhoff-Love
-plate), number of functions M and points N, and strategy (FuncLoop, DataVect, ZCS, forward mode),
-the time of one whole training step (forward, derivatives, residual loss, backward), its memory
-(measured the same way for every strategy: CUDA peak, or bytes autograd saves on CPU) and the
-largest relative difference of u and its derivative fields from a float64 forward-mode reference.
-Configurations whose predicted memory exceeds ``--memory-budget`` become ``over_budget`` rows; a
-real out-of-memory becomes an ``oom`` row. Introduced in notebooks/05_zero_coordinate_shift.ipynb.
+Arguments, the progress lines and the table only; the sweep itself is
+:func:`sciml_teach.experiments.strategy_runs.strategy_sweep`, the one lesson 05 runs.
 """
 from __future__ import annotations
 
 import argparse
-import copy
 import re
-from typing import Callable
-from dataclasses import dataclass
 
 import torch
 
 from ..derivatives import STRATEGIES, get_strategy
-from ..meters import measure_memory, time_fn
-from ..models.deeponet import DeepONet, DeepONetConfig
-from ..precision import get_policy
-from ..problems.operator_training import (OPERATOR_PROBLEMS, collocation_points,
-                                          get_operator_problem, residual_loss)
+from ..experiments.strategy_runs import COLUMNS, default_cases, strategy_sweep
+from ..problems import OPERATOR_PROBLEMS, get_operator_problem
 from ..quick import is_quick, pick
 
 DESCRIPTION = ("ZCS vs FuncLoop, DataVect and forward mode: time, memory and agreement of one "
                "physics-informed DeepONet training step (Leng et al. 2024)")
-COLUMNS = ["problem", "order", "n_functions", "n_points", "strategy", "status", "step_time_s",
-           "memory_bytes", "max_rel_diff"]
-
-
-@dataclass(frozen=True)
-class Case:
-    problem: str       # a name in OPERATOR_PROBLEMS
-    n_functions: int   # M
-    n_points: int      # N
-
-
-def default_cases() -> list[Case]:
-    """Quick: sized for 2 CPU cores in a few minutes. Full: the paper's sweep over M and N."""
-    quick = ([Case("reaction_diffusion", m, 4000) for m in (10, 50, 100)]
-             + [Case("burgers", 50, 1000), Case("plate", 10, 500)])
-    full = ([Case("reaction_diffusion", m, 4000) for m in (10, 50, 100, 200, 400)]
-            + [Case("reaction_diffusion", 50, n) for n in (1000, 8000, 16000, 32000)]
-            + [Case("burgers", m, 4000) for m in (10, 50, 100)]
-            + [Case("plate", m, 2000) for m in (10, 50, 100)])
-    return pick(quick, full)
+__all__ = ["COLUMNS", "DESCRIPTION", "add_arguments", "parse_bytes", "run"]
 
 
 def parse_bytes(text: str) -> int:
@@ -59,145 +28,6 @@ def parse_bytes(text: str) -> int:
     if not match or match.group(2).upper() not in units:
         raise ValueError(f"cannot read {text!r} as a size; write e.g. 512MiB, 4GiB or 1e9")
     return int(float(match.group(1)) * units[match.group(2).upper()])
-
-
-def default_memory_budget(device: torch.device) -> int:
-    """Half the free GPU memory, or a quarter of the available RAM (saved bytes are not all of a
-    step's memory, and the machine may be shared); at most 4 GiB in quick mode, which must stay
-    light on a laptop."""
-    if device.type == "cuda":
-        free = torch.cuda.mem_get_info(device)[0] // 2
-    else:
-        with open("/proc/meminfo") as f:
-            info = dict(line.split(":", 1) for line in f)
-        free = int(info["MemAvailable"].split()[0]) * 1024 // 4
-    return pick(min(free, 4 * 2**30), free)
-
-
-def make_model(problem, seed: int = 0, width: int = 128) -> DeepONet:
-    torch.manual_seed(seed)
-    return DeepONet(DeepONetConfig(n_sensors=problem.n_sensors, coord_dims=problem.coord_dims,
-                                   width=width, n_features=width))
-
-
-def case_inputs(case: Case, seed: int = 0):
-    """The problem, M branch inputs (M, m) and N shared points (N, D), fixed by ``seed``."""
-    problem = get_operator_problem(case.problem)
-    g = torch.Generator().manual_seed(seed)
-    branch = problem.sample_branch(case.n_functions, g)
-    points = collocation_points(case.n_points, problem.coord_dims, g)
-    return problem, branch, points
-
-
-def make_step(problem, strategy, model, branch, points, policy, device, keep: dict):
-    """One training step without the optimizer update: zero grads, derivatives, residual loss,
-    backward. ``keep['fields']`` receives the fields (float64, CPU) for the agreement check."""
-    strategy, policy = get_strategy(strategy), get_policy(policy)
-    v = branch.to(device=device, dtype=policy.param_dtype)      # (M, m)
-    x = points.to(device=device, dtype=policy.param_dtype)      # (N, D)
-
-    def step():
-        model.zero_grad(set_to_none=True)
-        with policy.autocast_context(device):
-            fields = strategy.fields(model, v, x, problem.requests)   # {request: (M, N)}
-            loss = problem.residual(fields, v, x).float().square().mean()
-        loss.backward()
-        keep["fields"] = {r: f.detach().cpu().double() for r, f in fields.items()}
-    return step
-
-
-def reference_fields(problem, model, branch, points) -> dict:
-    """u and its derivatives from forward mode in float64: an independent AD mode and precision."""
-    model64 = copy.deepcopy(model).cpu().double()
-    fields = get_strategy("forward").fields(model64, branch.double(), points.double(),
-                                            problem.requests)
-    return {r: f.detach() for r, f in fields.items()}
-
-
-def max_rel_diff(fields: dict, reference: dict) -> float:
-    """max over fields of max|f - f_ref| / max|f_ref|."""
-    return max(float((fields[r] - ref).abs().max() / ref.abs().max().clamp_min(1e-300))
-               for r, ref in reference.items())
-
-
-def predict_memory(problem_name: str, strategy, policy, device,
-                   width: int = 128) -> Callable[[int, int], float]:
-    """Fit memory = c0 + c1 M + c2 N + c3 M N from four tiny steps; return (M, N) -> bytes.
-
-    Every strategy's memory has this form (FuncLoop: M graphs of N points; DataVect: one graph of
-    M N points; ZCS and forward: one trunk graph of N points plus (M, N) fields), so tiny runs
-    predict large ones without running them.
-    """
-    sizes = [(2, 32), (4, 32), (2, 64), (4, 64)]
-    readings = []
-    for M, N in sizes:
-        problem, branch, points = case_inputs(Case(problem_name, M, N))
-        model = get_policy(policy).cast_model(make_model(problem, width=width).to(device))
-        step = make_step(problem, strategy, model, branch, points, policy, device, {})
-        readings.append(measure_memory(step, device).bytes)
-    A = torch.tensor([[1.0, M, N, M * N] for M, N in sizes], dtype=torch.float64)
-    c = torch.linalg.solve(A, torch.tensor(readings, dtype=torch.float64))  # (4,)
-    return lambda M, N: float(c[0] + c[1] * M + c[2] * N + c[3] * M * N)
-
-
-def _is_oom(err: BaseException) -> bool:
-    return isinstance(err, torch.OutOfMemoryError) or "out of memory" in str(err).lower()
-
-
-def measure_case(case: Case, strategy, policy, device, budget: int, predicted: float,
-                 reference: dict, width: int = 128, repeats: int = 3) -> dict:
-    """One row: status, step time, memory and agreement of ``strategy`` on ``case``."""
-    problem, branch, points = case_inputs(case)
-    row = {"problem": case.problem, "order": max(max(r) for r in problem.requests),
-           "n_functions": case.n_functions, "n_points": case.n_points,
-           "strategy": get_strategy(strategy).name,
-           "policy": get_policy(policy).name, "status": "ok", "step_time_s": None,
-           "memory_bytes": None, "predicted_bytes": int(predicted), "max_rel_diff": None}
-    if predicted > budget:
-        row["status"] = "over_budget"
-        return row
-    model = get_policy(policy).cast_model(make_model(problem, width=width).to(device))
-    keep: dict = {}
-    step = make_step(problem, strategy, model, branch, points, policy, device, keep)
-    try:
-        row["memory_bytes"] = measure_memory(step, device).bytes   # also the warm-up call
-        stats = time_fn(step, repeats=1, warmup=0, device=device)
-        if stats.median_s < 2.0:  # slow steps are timed once: the quick sweep must stay short
-            stats = time_fn(step, repeats=repeats, warmup=0, device=device)
-    except (torch.OutOfMemoryError, RuntimeError) as err:
-        if not _is_oom(err):
-            raise
-        row["status"] = "oom"
-        return row
-    finally:
-        if device.type == "cuda":
-            torch.cuda.empty_cache()
-    row["step_time_s"] = stats.median_s
-    row["max_rel_diff"] = max_rel_diff(keep["fields"], reference)
-    return row
-
-
-def sweep(cases, strategies, policy="fp32", device="cpu", budget: int | None = None,
-          width: int = 128, repeats: int = 3, progress=None) -> list[dict]:
-    """Rows for every case and strategy (the benchmark, and the sweep of lesson 05)."""
-    device = torch.device(device)
-    budget = default_memory_budget(device) if budget is None else budget
-    predictors = {}
-    rows = []
-    for case in cases:
-        problem, branch, points = case_inputs(case)
-        reference = reference_fields(problem, make_model(problem, width=width), branch, points)
-        for strategy in strategies:
-            name = get_strategy(strategy).name
-            key = (case.problem, name)
-            if key not in predictors:
-                predictors[key] = predict_memory(case.problem, strategy, policy, device, width)
-            predicted = predictors[key](case.n_functions, case.n_points)
-            rows.append(measure_case(case, strategy, policy, device, budget, predicted, reference,
-                                     width, repeats))
-            if progress is not None:
-                progress(rows[-1])
-    return rows
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -226,8 +56,9 @@ def run(args: argparse.Namespace, device: torch.device) -> list[dict]:
     for name in problems:
         get_operator_problem(name)  # a clear ValueError for a typo
     cases = [c for c in default_cases() if c.problem in problems]
-    return sweep(cases, strategies, args.policy, device, args.memory_budget, args.width,
-                 repeats=pick(2, 5), progress=lambda row: print(_progress_line(row), flush=True))
+    return strategy_sweep(cases, strategies, args.policy, device, args.memory_budget, args.width,
+                          repeats=pick(2, 5),
+                          progress=lambda row: print(_progress_line(row), flush=True))
 
 
 def _progress_line(row: dict) -> str:

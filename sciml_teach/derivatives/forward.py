@@ -1,6 +1,6 @@
 """Forward mode: nested Jacobian-vector products along each coordinate.
 
-None of the three papers compared it (BRIEF §3). A DeepONet has few inputs per point (D
+None of the three papers compared it (lesson 05 does). A DeepONet has few inputs per point (D
 coordinates) and many outputs (M functions), exactly the shape forward mode suits: one jvp with
 tangent e_d at every point carries du/dx_d for all (M, N) pairs through a single pass, with no
 graph of M copies. Higher orders nest jvps (d2/dx2 = jvp of a jvp), which costs 2^order passes.

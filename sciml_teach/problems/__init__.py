@@ -2,7 +2,6 @@
 # PINN problems (lessons 02-03)
 from .burgers_pinn import BurgersPINN, cole_hopf
 from .grf import grf_1d, grf_periodic
-from .pinn import final_errors, relative_l2, seed_table, train_pinn, train_pinn_seeds
 from .poisson1d import Poisson1D
 # FNO data (lesson 06)
 from .burgers_trajectories import (BurgersConfig, burgers_dataset, cole_hopf_solution,
@@ -10,16 +9,12 @@ from .burgers_trajectories import (BurgersConfig, burgers_dataset, cole_hopf_sol
 from .darcy import DarcyConfig, darcy_coefficients, darcy_dataset, solve_darcy
 # Operator learning with DeepONets (lessons 04-05)
 from .burgers_periodic import BurgersPeriodic
-from .operator_training import (OPERATOR_PROBLEMS, collocation_points, data_loss,
-                                get_operator_problem, physics_loss, relative_error, residual_loss)
+from .operators import OPERATOR_PROBLEMS, collocation_points, get_operator_problem
 from .plate import KirchhoffLovePlate
 from .reaction_diffusion import ReactionDiffusion
 
-__all__ = ["BurgersPINN", "cole_hopf", "grf_1d", "grf_periodic", "relative_l2", "train_pinn",
-           "train_pinn_seeds", "final_errors", "seed_table",
-           "Poisson1D",
+__all__ = ["BurgersPINN", "cole_hopf", "grf_1d", "grf_periodic", "Poisson1D",
            "BurgersConfig", "burgers_dataset", "cole_hopf_solution", "solve_burgers",
            "DarcyConfig", "darcy_coefficients", "darcy_dataset", "solve_darcy",
            "BurgersPeriodic", "KirchhoffLovePlate", "ReactionDiffusion", "OPERATOR_PROBLEMS",
-           "collocation_points", "data_loss", "get_operator_problem", "physics_loss",
-           "relative_error", "residual_loss"]
+           "collocation_points", "get_operator_problem"]

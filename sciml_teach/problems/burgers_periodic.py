@@ -58,7 +58,7 @@ class BurgersPeriodic:
         M, m = u0.shape
         if n_grid < m:
             raise ValueError(f"n_grid must be >= the {m} sensors, got {n_grid}")
-        u_hat = torch.zeros(M, n_grid // 2 + 1, dtype=torch.complex128)
+        u_hat = torch.zeros(M, n_grid // 2 + 1, dtype=torch.complex128, device=u0.device)
         u_hat[:, : m // 2 + 1] = torch.fft.rfft(u0.to(torch.float64)) * (n_grid / m)  # (M, K)
         out = [torch.fft.irfft(u_hat, n=n_grid)]                       # (M, n_grid) at t = 0
         for _ in range(nt - 1):

@@ -15,8 +15,9 @@ import numpy as np
 import torch
 
 from ..models.mlp import MLP
-from ..training import param_dtype
-from .pinn import grad, predict, relative_l2
+from ..metrics import relative_l2
+from ..placement import to_model
+from .pinn import grad, predict
 
 NU = 0.01 / math.pi
 
@@ -60,7 +61,7 @@ class BurgersPINN:
 
     def residual(self, model: torch.nn.Module, xt: torch.Tensor) -> torch.Tensor:
         """u_t + u u_x - nu u_xx at the points ``xt`` (N, 2) -> (N, 1)."""
-        xt = xt.to(param_dtype(model)).requires_grad_(True)
+        xt = to_model(model, xt)[0].detach().requires_grad_(True)  # a leaf of its own
         u = model(xt)                                                      # (N, 1)
         du = grad(u, xt)                                                   # (N, 2): u_x, u_t
         u_x, u_t = du[:, :1], du[:, 1:]
@@ -69,10 +70,11 @@ class BurgersPINN:
 
     def loss(self, model: torch.nn.Module) -> torch.Tensor:
         """PDE residual + initial condition + boundary condition, each a mean of squares."""
-        dtype = param_dtype(model)
         r = self.residual(model, self.xt)
-        ic = model(self.xt_initial.to(dtype)) - self.u_initial.to(dtype)
-        bc = model(self.xt_boundary.to(dtype))
+        xt_initial, u_initial, xt_boundary = to_model(model, self.xt_initial, self.u_initial,
+                                                      self.xt_boundary)
+        ic = model(xt_initial) - u_initial                                 # (N0, 1)
+        bc = model(xt_boundary)                                            # (Nb, 1)
         return r.square().mean() + ic.square().mean() + bc.square().mean()
 
     def relative_l2_error(self, model: torch.nn.Module) -> float:

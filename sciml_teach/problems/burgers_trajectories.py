@@ -38,8 +38,8 @@ def solve_burgers(u0: torch.Tensor, nu: float, t_end: float, dt: float) -> torch
     n = u0.shape[-1]
     steps = max(1, round(t_end / dt))
     dt = t_end / steps
-    k = 2 * math.pi * torch.fft.rfftfreq(n, d=1.0 / n).to(torch.float64)      # (N/2+1,)
-    dealias = (torch.arange(k.numel()) < n / 3).to(torch.float64)            # 2/3 rule
+    k = 2 * math.pi * torch.fft.rfftfreq(n, d=1.0 / n, device=u0.device).double()  # (N/2+1,)
+    dealias = (torch.arange(k.numel(), device=k.device) < n / 3).double()   # 2/3 rule
     half_step = torch.exp(-nu * k**2 * dt / 2)                                # integrating factor
     g = -0.5j * k * dt * dealias                                              # d/dx (u^2 / 2)
 

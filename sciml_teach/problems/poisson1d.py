@@ -15,8 +15,9 @@ import math
 import torch
 
 from ..models.mlp import MLP
-from ..training import param_dtype
-from .pinn import grad, predict, relative_l2
+from ..metrics import relative_l2
+from ..placement import to_model
+from .pinn import grad, predict
 
 
 class Poisson1D:
@@ -39,7 +40,7 @@ class Poisson1D:
 
     def residual(self, model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         """-u'' - f at the points ``x`` (N, 1) -> (N, 1)."""
-        x = x.to(param_dtype(model)).requires_grad_(True)
+        x = to_model(model, x)[0].detach().requires_grad_(True)  # a leaf of its own
         u = model(x)
         u_xx = grad(grad(u, x), x)
         return -u_xx - self.source(x)
@@ -47,7 +48,7 @@ class Poisson1D:
     def loss(self, model: torch.nn.Module) -> torch.Tensor:
         """Mean squared residual plus the mean squared boundary values."""
         r = self.residual(model, self.x)
-        u_b = model(self.x_boundary.to(param_dtype(model)))
+        u_b = model(*to_model(model, self.x_boundary))                     # (2, 1)
         return r.square().mean() + u_b.square().mean()
 
     def relative_l2_error(self, model: torch.nn.Module) -> float:

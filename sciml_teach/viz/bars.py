@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 from typing import Callable, Sequence
 
-import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from .panels import Panel
@@ -71,6 +70,7 @@ class StrategyPanel(Panel):
 
     def __init__(self, run: RowFn, strategies: Sequence[str], n_functions: int = 20,
                  n_points: int = 1000, max_functions: int = 200, max_points: int = 8000):
+        import ipywidgets as widgets  # imported late: experiments and benchmarks run without it
         self._run = run
         self.rows: list[dict] = []
         self.strategy = widgets.ToggleButtons(options=list(strategies), description="strategy")

@@ -1,4 +1,5 @@
-"""The capstone's panel: two toggle groups (derivative strategy, precision policy) and a live plot.
+"""The capstone's table and panel: two toggle groups (derivative strategy, precision policy), a live
+plot and the table of every combination trained so far.
 
 Each press of Train runs the same function the notebook runs in a plain cell, adds the run to one
 live plot and re-prints the table of every combination trained so far, so ZCS and AMP can be
@@ -7,16 +8,34 @@ switched on one at a time and together. Introduced in notebooks/07_capstone_zcs_
 from __future__ import annotations
 
 import html
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
-import ipywidgets as widgets
-
-from ..problems.combinations import Combination, combination_label, combination_table
+from ..experiments.capstone import Combination
+from ..meters import format_bytes
 from ..training import Callback, History
 from .live import LivePlot
 from .panels import Panel
 
 CombinationRun = Callable[[Combination, Sequence[Callback]], History]
+
+
+def combination_label(combination: Combination) -> str:
+    """'zcs + amp-bf16'."""
+    return " + ".join(combination)
+
+
+def combination_table(runs: Mapping[Combination, History], reference: Combination) -> str:
+    """Error, step time and memory per combination, with each saving relative to ``reference``."""
+    ref = runs[reference]
+    lines = [f"{'combination':<22}{'status':<8}{'error':>10}{'ms/step':>10}{'speed-up':>10}"
+             f"{'memory':>12}{'saving':>9}"]
+    for combination, h in runs.items():
+        speed = ref.median_step_time_s / h.median_step_time_s
+        saving = ref.memory_bytes[-1] / h.memory_bytes[-1]
+        lines.append(f"{combination_label(combination):<22}{h.status:<8}{h.final_error:>10.3e}"
+                     f"{1e3 * h.median_step_time_s:>10.2f}{speed:>9.1f}x"
+                     f"{format_bytes(h.memory_bytes[-1]):>12}{saving:>8.1f}x")
+    return "\n".join(lines)
 
 
 class CombinationPanel(Panel):
@@ -27,6 +46,7 @@ class CombinationPanel(Panel):
     """
 
     def __init__(self, run: CombinationRun, strategies: Sequence[str], policies: Sequence[str]):
+        import ipywidgets as widgets  # imported late: experiments and benchmarks run without it
         self._run = run
         self.runs: dict[Combination, History] = {}
         self.strategy = widgets.ToggleButtons(options=list(strategies), description="derivatives")

@@ -1,4 +1,4 @@
-"""A live training plot: one figure, updated in place, throttled (DESIGN.md §4).
+"""A live training plot: one figure, updated in place, throttled.
 
 ``LivePlot`` collects several runs so policies can be compared on the same axes; each run
 reports through a :class:`~sciml_teach.training.Callback` from :meth:`LivePlot.track`.

@@ -1,7 +1,9 @@
-"""Widget panels built on the library (ipywidgets only, DESIGN.md §4).
+"""Widget panels built on the library (ipywidgets only, no third-party widget packages).
 
 Each panel calls a plain function that a notebook also runs once in a plain cell, so headless runs
 execute the same code. Errors inside a callback are shown in the panel, never swallowed.
+ipywidgets is imported when a panel is built, so the benchmarks and experiments, which import this
+package, run where it is not installed.
 Introduced in notebooks/01_floating_point.ipynb and notebooks/03_amp_recovery.ipynb.
 """
 from __future__ import annotations
@@ -9,14 +11,15 @@ from __future__ import annotations
 import dataclasses
 import html
 import traceback
-from typing import Callable, Sequence
-
-import ipywidgets as widgets
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..formats import describe
 from ..precision import POLICIES
 from ..training import Callback, History, TrainConfig
 from .live import LivePlot
+
+if TYPE_CHECKING:  # for the annotations only: panels import ipywidgets when built
+    import ipywidgets as widgets
 
 RunFn = Callable[[TrainConfig, Sequence[Callback]], History]
 
@@ -58,6 +61,7 @@ class PrecisionPanel(Panel):
 
     def __init__(self, run: RunFn, config: TrainConfig, policies: Sequence[str] = tuple(POLICIES),
                  eps_choices: Sequence[float] = (1e-8, 1e-5, 1e-4), max_steps: int = 5000):
+        import ipywidgets as widgets  # imported late: experiments and benchmarks run without it
         self._run, self.base = run, config
         style = {"description_width": "90px"}
         self.policy = widgets.ToggleButtons(options=list(policies), value=config.policy,
@@ -122,6 +126,7 @@ class FormatExplorer(Panel):
     """Type a number; see what float32, float16 and bfloat16 store and the bits they use."""
 
     def __init__(self, value: str = "0.1"):
+        import ipywidgets as widgets  # imported late: experiments and benchmarks run without it
         self.text = widgets.Text(value=value, description="number", continuous_update=False)
         self.table = widgets.HTML(describe_html(value))
         self.text.observe(lambda change: setattr(self.table, "value", describe_html(change["new"])),

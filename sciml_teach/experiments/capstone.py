@@ -14,10 +14,10 @@ from typing import Callable, Mapping, Sequence
 
 import torch
 
-from ..meters import format_bytes
 from ..models import DeepONet, DeepONetConfig
+from ..problems import collocation_points
 from ..training import Callback, History, TrainConfig, train
-from .operator_training import collocation_points, physics_loss
+from .operator_runs import physics_loss
 
 Combination = tuple[str, str]  # (derivative strategy, precision policy), e.g. ("zcs", "amp-bf16")
 
@@ -26,11 +26,6 @@ def combination_list(baseline: str, amp: str) -> list[Combination]:
     """The four pairs in table order: baseline+fp32 (the papers' setting), baseline+AMP,
     ZCS+fp32, ZCS+AMP."""
     return [(baseline, "fp32"), (baseline, amp), ("zcs", "fp32"), ("zcs", amp)]
-
-
-def combination_label(combination: Combination) -> str:
-    """'zcs + amp-bf16'."""
-    return " + ".join(combination)
 
 
 def train_combination(problem, combination: Combination, branch: torch.Tensor,
@@ -49,14 +44,16 @@ def train_combination(problem, combination: Combination, branch: torch.Tensor,
 
 
 def step_memory(problem, combination: Combination, n_functions: int, n_points: int,
-                model_config: DeepONetConfig, seed: int = 0) -> int:
-    """Bytes autograd saves for one training step of a fresh model; they depend on the sizes only
-    (up to a few KiB when the meter's storage de-duplication meets a reused address)."""
+                model_config: DeepONetConfig, seed: int = 0,
+                device: str | torch.device = "auto") -> int:
+    """Memory of one training step of a fresh model (bytes autograd saves on a CPU, the CUDA peak
+    on a GPU); it depends on the sizes only (up to a few KiB when the meter's storage
+    de-duplication meets a reused address)."""
     g = torch.Generator().manual_seed(seed)
     branch = problem.sample_branch(n_functions, g)                      # (M, m)
     points = collocation_points(n_points, problem.coord_dims, g)        # (N, D)
     history = train_combination(problem, combination, branch, points, model_config,
-                                TrainConfig(steps=1))
+                                TrainConfig(steps=1, device=str(device)))
     return history.memory_bytes[0]
 
 
@@ -76,17 +73,3 @@ def combined_savings(runs: Mapping[Combination, History], baseline: str, amp: st
         factor["product"] = factor["zcs"] * factor["amp"]
         out[name] = factor
     return out
-
-
-def combination_table(runs: Mapping[Combination, History], reference: Combination) -> str:
-    """Error, step time and memory per combination, with each saving relative to ``reference``."""
-    ref = runs[reference]
-    lines = [f"{'combination':<22}{'status':<8}{'error':>10}{'ms/step':>10}{'speed-up':>10}"
-             f"{'memory':>12}{'saving':>9}"]
-    for combination, h in runs.items():
-        speed = ref.median_step_time_s / h.median_step_time_s
-        saving = ref.memory_bytes[-1] / h.memory_bytes[-1]
-        lines.append(f"{combination_label(combination):<22}{h.status:<8}{h.final_error:>10.3e}"
-                     f"{1e3 * h.median_step_time_s:>10.2f}{speed:>9.1f}x"
-                     f"{format_bytes(h.memory_bytes[-1]):>12}{saving:>8.1f}x")
-    return "\n".join(lines)
