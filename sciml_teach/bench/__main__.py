@@ -1,4 +1,5 @@
-"""Command line: ``python -m sciml_teach.bench NAME [--quick] [--device ...] [--json PATH]``."""
+"""Command line: ``python -m sciml_teach.bench NAME [--quick] [--device ...] [--json PATH]``,
+and ``python -m sciml_teach.bench gpu-report --out DIR`` (the one GPU check)."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +12,7 @@ from ..capability import resolve_device
 from ..meters import memory_kind
 from ..quick import ENV_VAR
 from ..tables import format_table
-from . import BENCHMARKS
+from . import BENCHMARKS, gpu_report
 from .report import write_json
 
 
@@ -27,11 +28,17 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
         p.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
         module.add_arguments(p)
+    report = sub.add_parser("gpu-report", help=gpu_report.DESCRIPTION,
+                            description=gpu_report.__doc__.split("\n\n", 1)[1],
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    gpu_report.add_arguments(report)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.name == "gpu-report":
+        return gpu_report.main(args)
     if args.quick:
         os.environ[ENV_VAR] = "1"  # one switch: the benchmark reads it through sciml_teach.quick
     try:

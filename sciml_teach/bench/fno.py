@@ -21,7 +21,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, default=None, help="training steps per configuration")
     parser.add_argument("--stress-scale", type=float, default=None,
                         help="input scale of the stress setting (default 1e3 Darcy, 1e4 Burgers)")
+    parser.add_argument("--resolution", type=int, default=None,
+                        help="Darcy grid cells per side (default 32 quick, 64 full)")
+    parser.add_argument("--samples", type=_pair, default=None, metavar="TRAIN,TEST",
+                        help="training and test samples (default 96,32 quick; 1000,200 full)")
+
+
+def _pair(text: str) -> tuple[int, int]:
+    try:
+        train, test = (int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"write two counts as TRAIN,TEST, e.g. 400,100; got {text!r}")
+    if train < 1 or test < 1:
+        raise argparse.ArgumentTypeError(f"both counts must be >= 1, got {text!r}")
+    return train, test
 
 
 def run(args: argparse.Namespace, device: torch.device) -> list[dict]:
-    return fno_table_rows(args.problem, args.stress_scale, args.steps, device)
+    return fno_table_rows(args.problem, args.stress_scale, args.steps, device, args.resolution,
+                          args.samples)

@@ -19,8 +19,8 @@ from ..problems import BurgersPINN, Poisson1D
 from ..quick import is_quick
 
 DESCRIPTION = "PINN training under each precision policy: error, step time, memory (Hayford et al. 2024)"
-COLUMNS = ["problem", "policy", "adam_eps", "status", "rel_l2_error", "error_vs_fp32",
-           "step_time_s", "memory_bytes", "memory_vs_fp32", "steps"]
+COLUMNS = ["problem", "width", "points", "policy", "adam_eps", "status", "rel_l2_error",
+           "error_vs_fp32", "step_time_s", "diagnostics_s", "memory_bytes", "memory_vs_fp32", "steps"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,11 +28,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="training steps per run (default: 1000 quick, 20000 full)")
     parser.add_argument("--policies", default=",".join(POLICIES),
                         help="comma-separated policies (default: all)")
+    parser.add_argument("--problem", choices=["burgers", "poisson1d"], default=None,
+                        help="default: poisson1d with --quick, else the paper's Burgers PINN")
+    parser.add_argument("--width", type=int, default=32, help="hidden width of the MLP (paper: 32)")
+    parser.add_argument("--depth", type=int, default=3, help="hidden layers (paper: 3)")
+    parser.add_argument("--collocation", type=int, default=None,
+                        help="collocation points (default: 2048 Burgers, 128 Poisson)")
+    parser.add_argument("--diagnose-every", type=int, default=1,
+                        help="gradient statistics and frozen weights every this many steps "
+                             "(outside the timed step either way)")
 
 
 def run(args: argparse.Namespace, device: torch.device) -> list[dict]:
     quick = is_quick()
-    problem = Poisson1D() if quick else BurgersPINN()
+    name = args.problem or ("poisson1d" if quick else "burgers")
+    make = Poisson1D if name == "poisson1d" else BurgersPINN
+    problem = make(n_collocation=args.collocation) if args.collocation else make()
     steps = args.steps or (1000 if quick else 20_000)
     policies = [p.strip() for p in args.policies.split(",") if p.strip()]
-    return policy_table_rows(problem, steps, policies, device)
+    return policy_table_rows(problem, steps, policies, device, args.width, args.depth,
+                             args.diagnose_every)

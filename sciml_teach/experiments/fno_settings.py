@@ -58,14 +58,22 @@ def policy_name(setting: FNOSetting, device: torch.device) -> str:
     return "amp-fp16" if device.type == "cuda" else "amp-bf16"
 
 
-def fno_data(problem: str) -> dict:
+def fno_data(problem: str, resolution: int | None = None,
+             samples: tuple[int, int] | None = None) -> dict:
     """Normalised train/test tensors (B, 1, *N) for ``problem`` ("darcy" or "burgers"), the
-    FNO's modes, and an input scale at which un-stabilised float16 spectra overflow."""
-    n_train, n_test = pick(96, 1000), pick(32, 200)
+    FNO's modes, and an input scale at which un-stabilised float16 spectra overflow.
+
+    ``resolution`` (Darcy cells per side; default 32 quick, 64 full) and ``samples`` (train,
+    test; default 96/32 quick, 1000/200 full) size the data set; the GPU report uses 128x128.
+    """
+    n_train, n_test = samples or (pick(96, 1000), pick(32, 200))
+    if min(n_train, n_test) < 1:
+        raise ValueError(f"samples must be two positive counts (train, test), got {samples!r}")
     if problem == "darcy":
-        data = darcy_dataset(n_train + n_test, DarcyConfig(resolution=pick(32, 64)))
+        n = resolution or pick(32, 64)
+        data = darcy_dataset(n_train + n_test, DarcyConfig(resolution=n))
         a, u = data["a"], data["u"]                                   # (M, n, n)
-        modes, stress = pick((8, 8), (12, 12)), 1e3
+        modes, stress = (16, 16) if n >= 128 else pick((8, 8), (12, 12)), 1e3
     elif problem == "burgers":
         config = BurgersConfig(resolution=pick(64, 256), solver_resolution=pick(256, 1024),
                                dt=pick(2e-3, 1e-3))
@@ -161,11 +169,12 @@ def oom_row(setting: FNOSetting, data: dict, device: torch.device) -> dict:
 
 
 def fno_table_rows(problem: str, stress_scale: float | None = None, steps: int | None = None,
-                   device: torch.device | str = "auto") -> list[dict]:
+                   device: torch.device | str = "auto", resolution: int | None = None,
+                   samples: tuple[int, int] | None = None) -> list[dict]:
     """Every setting of :func:`settings` trained on ``problem``'s data: the rows of Tu et al.'s
     table (an out-of-memory setting is an ``oom`` row), with their memory ratios."""
     device = resolve_device(device)
-    data = fno_data(problem)
+    data = fno_data(problem, resolution, samples)
     rows = []
     for setting in settings(stress_scale or data["stress_scale"]):
         try:

@@ -79,17 +79,26 @@ def policy_runs(policies: Sequence[str]) -> list[tuple[str, float]]:
 
 
 def policy_table_rows(problem, steps: int, policies: Sequence[str],
-                      device: str | torch.device = "auto") -> list[dict]:
+                      device: str | torch.device = "auto", width: int = 32, depth: int = 3,
+                      diagnose_every: int = 1) -> list[dict]:
     """One row per run of :func:`policy_runs`: status, error, step time and memory, with error
-    and memory relative to float32 (Hayford et al. 2024, Table 2)."""
+    and memory relative to float32 (Hayford et al. 2024, Table 2).
+
+    ``step_time_s`` is the lean step (forward, backward, update); ``diagnostics_s`` is what the
+    diagnostics beside it cost per step, every ``diagnose_every`` steps.
+    """
     rows = []
     for policy, eps in policy_runs(policies):
         config = TrainConfig(steps=steps, lr=1e-3, adam_eps=eps, policy=policy,
-                             device=str(resolve_device(device)), error_every=max(steps // 10, 1))
-        history = train_pinn(problem, config)
-        rows.append({"problem": problem.name, "policy": policy, "adam_eps": eps,
+                             device=str(resolve_device(device)), error_every=max(steps // 10, 1),
+                             diagnose_every=diagnose_every)
+        history = train_pinn(problem, config, width=width, depth=depth)
+        rows.append({"problem": problem.name, "width": width, "depth": depth,
+                     "points": problem.n_collocation,
+                     "policy": policy, "adam_eps": eps,
                      "status": history.status, "rel_l2_error": history.final_error,
                      "step_time_s": history.median_step_time_s,
+                     "diagnostics_s": statistics.median(history.diagnostics_time_s),
                      "memory_bytes": max(history.memory_bytes), "steps": history.steps,
                      "reason": history.reason})
     fp32 = next((r for r in rows if r["policy"] == "fp32"), None)

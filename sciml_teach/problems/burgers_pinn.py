@@ -45,7 +45,7 @@ class BurgersPINN:
     def __init__(self, n_collocation: int = 2048, n_initial: int = 256, n_boundary: int = 256,
                  nu: float = NU, n_test_x: int = 256, n_test_t: int = 101, seed: int = 0):
         g = torch.Generator().manual_seed(seed)
-        self.nu = nu
+        self.nu, self.n_collocation = nu, n_collocation
         # Collocation points, uniform at random in the space-time box: (N, 2) columns (x, t).
         self.xt = torch.cat([2 * torch.rand(n_collocation, 1, generator=g, dtype=torch.float64) - 1,
                              torch.rand(n_collocation, 1, generator=g, dtype=torch.float64)], 1)

@@ -28,6 +28,7 @@ class Poisson1D:
         if n_collocation < 2:
             raise ValueError(f"n_collocation must be >= 2, got {n_collocation}")
         self.k, self.amplitude = frequency, amplitude
+        self.n_collocation = n_collocation
         self.x = torch.linspace(0, 1, n_collocation + 2, dtype=torch.float64)[1:-1, None]  # (N, 1)
         self.x_boundary = torch.tensor([[0.0], [1.0]], dtype=torch.float64)               # (2, 1)
         self.x_test = torch.linspace(0, 1, n_test, dtype=torch.float64)[:, None]          # (T, 1)

@@ -1,0 +1,188 @@
+"""The course on a CUDA GPU: every problem, strategy, policy and spectral precision, against the CPU.
+
+Skipped without a GPU (never faked). Run on a GPU machine with
+``python -m sciml_teach.bench gpu-report --out docs/results/``, which runs this file first.
+Tolerances are the policy's: float64 agrees with the CPU to rounding, float32 to ~1e-5 (cuBLAS
+sums in another order), 16-bit autocast to a few parts in a thousand.
+"""
+import math
+import warnings
+
+import pytest
+import torch
+
+import sciml_teach as st
+from sciml_teach.half_fft import irfftn_half, rfftn_half
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+CUDA = torch.device("cuda")
+TOLERANCE = {"fp64": 1e-9, "fp32": 1e-4, "amp-fp16": 3e-2, "amp-bf16": 1e-1}
+
+
+def _rel(a: torch.Tensor, b: torch.Tensor) -> float:
+    a, b = a.detach().double().cpu(), b.detach().double().cpu()
+    return float((a - b).norm() / b.norm().clamp_min(1e-300))
+
+
+def _loss_on(problem, model, policy: str, device) -> torch.Tensor:
+    policy = st.get_policy(policy)
+    model = policy.cast_model(model.to(device))
+    with policy.autocast_context(device):
+        return problem.loss(model)
+
+
+@pytest.mark.parametrize("policy", list(TOLERANCE))
+@pytest.mark.parametrize("make", [st.Poisson1D, st.BurgersPINN], ids=["poisson1d", "burgers"])
+def test_pinn_loss_on_cuda_equals_cpu_float64(make, policy):
+    problem = make()
+    torch.manual_seed(0)
+    model = problem.make_model()
+    reference = _loss_on(problem, _copy(model), "fp64", "cpu")
+    loss = _loss_on(problem, _copy(model), policy, CUDA)
+    assert loss.device.type == "cuda"
+    assert _rel(loss, reference) <= TOLERANCE[policy], f"{policy}: {loss.item()} vs {reference.item()}"
+
+
+def _copy(model):
+    import copy
+    return copy.deepcopy(model)
+
+
+def _operator_model(problem, seed: int = 0):
+    torch.manual_seed(seed)
+    return st.DeepONet(st.DeepONetConfig(n_sensors=problem.n_sensors, coord_dims=problem.coord_dims,
+                                         width=64, n_features=64))
+
+
+@pytest.mark.parametrize("strategy", list(st.STRATEGIES))
+@pytest.mark.parametrize("name", list(st.OPERATOR_PROBLEMS))
+def test_every_strategy_on_cuda_agrees_with_the_cpu(name, strategy):
+    problem = st.get_operator_problem(name)
+    g = torch.Generator().manual_seed(0)
+    v = problem.sample_branch(6, g)                                     # (M, m) float64
+    x = st.collocation_points(300, problem.coord_dims, g)               # (N, D) float64
+    model = _operator_model(problem).double()
+    reference = st.get_strategy("forward").fields(model, v, x, problem.requests)
+    for dtype, tol in [(torch.float64, 1e-9), (torch.float32, 1e-4)]:
+        m = _copy(model).to(CUDA, dtype)
+        fields = st.get_strategy(strategy).fields(m, v.to(CUDA, dtype), x.to(CUDA, dtype),
+                                                  problem.requests)
+        for request, ref in reference.items():
+            assert fields[request].device.type == "cuda"
+            assert _rel(fields[request], ref) <= tol, f"{strategy} {request} in {dtype}"
+
+
+def test_grad_scaler_on_cuda_scales_backs_off_and_recovers():
+    x = torch.linspace(-1, 1, 256, device=CUDA)[:, None]
+    y = torch.sin(3 * x)
+    weight = {"w": 3e4}  # float16 overflows in the scaled backward at first: the scaler must back off
+
+    def loss_fn(model):
+        return weight["w"] * (model(x) - y).square().mean()
+
+    torch.manual_seed(0)
+    history = st.train(st.MLP([1, 64, 64, 1]), loss_fn,
+                       st.TrainConfig(steps=60, policy="amp-fp16", device="cuda"))
+    assert history.loss_scaling and history.loss_scale[0] == 65536.0
+    assert any(history.skipped), "the first scaled backward should overflow float16 and be skipped"
+    assert min(history.loss_scale) < 65536.0 and not history.skipped[-1]
+    assert history.status == "ok" and history.loss[-1] < history.loss[0]
+
+
+@pytest.mark.parametrize("policy", ["fp32", "fp16", "bf16", "amp-fp16", "amp-bf16", "fp64"])
+def test_every_policy_trains_on_cuda_and_reports_the_cuda_peak(policy):
+    problem = st.Poisson1D()
+    history = st.train_pinn(problem, st.TrainConfig(steps=20, policy=policy, adam_eps=1e-4,
+                                                    device="cuda", memory_every=10))
+    assert history.memory_kind == "cuda_peak" and history.memory_bytes[0] > 0
+    assert history.status == "ok" and math.isfinite(history.final_error)
+    assert all(math.isfinite(t) for t in history.step_time_s)  # on CUDA every step is timed
+
+
+def test_amp_halves_the_cuda_peak_of_a_wide_pinn():
+    peaks = {}
+    for policy in ["fp32", "amp-bf16"]:
+        torch.manual_seed(0)
+        model = st.MLP([1, 512, 512, 512, 512, 1])
+        problem = st.Poisson1D(n_collocation=16384)
+        history = st.train(model, problem.loss, st.TrainConfig(steps=3, policy=policy, device="cuda",
+                                                                memory_every=1))
+        peaks[policy] = history.memory_bytes[-1]
+    assert peaks["amp-bf16"] <= 0.75 * peaks["fp32"], peaks
+
+
+@pytest.mark.parametrize("sizes", [(64,), (32, 64), (128, 128)])
+def test_native_half_fft_matches_the_cpu_emulation(sizes):
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, *sizes)
+    native = rfftn_half(x.to(CUDA), len(sizes), torch.float16)           # (B, C, *Nf, 2) float16
+    emulated = rfftn_half(x, len(sizes), torch.float16)
+    assert native.dtype == torch.float16 and native.device.type == "cuda"
+    assert _rel(native, emulated) <= 5e-3
+    back = irfftn_half(native, sizes)                                    # (B, C, *N)
+    assert _rel(back, x) <= 5e-3, "irfftn_half(rfftn_half(x)) returns x"
+
+
+@pytest.mark.parametrize("sizes", [(48,), (33,), (30, 20)])
+def test_non_power_of_two_half_fft_falls_back_with_one_warning(sizes):
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, *sizes)
+    with pytest.warns(UserWarning, match="power-of-two"):
+        spectrum = rfftn_half(x.to(CUDA), len(sizes), torch.float16)
+    assert _rel(spectrum, rfftn_half(x, len(sizes), torch.float16)) <= 5e-3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        back = irfftn_half(spectrum, sizes)
+    assert _rel(back, x) <= 5e-3
+
+
+def test_irfftn_half_keeps_hermitian_symmetry():
+    # A spectrum whose DC and Nyquist bins carry an imaginary part is not the rfft of any real
+    # signal: irfftn must drop those parts exactly as torch's float32 irfftn does.
+    torch.manual_seed(0)
+    z = torch.randn(1, 1, 16, 9, 2, dtype=torch.float16)
+    expected = torch.fft.irfftn(torch.view_as_complex(z.float()), s=(16, 16))
+    got = irfftn_half(z.to(CUDA), (16, 16)).float().cpu()
+    assert _rel(got, expected) <= 5e-3
+
+
+@pytest.mark.parametrize("precision", ["full", "mixed", "half"])
+@pytest.mark.parametrize("stabilizer", ["none", "tanh"])
+def test_fno_trains_on_cuda_in_every_spectral_precision(precision, stabilizer):
+    torch.manual_seed(0)
+    config = st.FNOConfig(modes=(8, 8), width=16, layers=2, precision=precision,
+                          stabilizer=stabilizer)
+    a = torch.randn(8, 1, 32, 32, device=CUDA)
+    target = torch.tanh(a)
+    loss_fn = lambda m: (m(a).float() - target).square().mean()  # noqa: E731
+    history = st.train(st.FNO(config), loss_fn,
+                       st.TrainConfig(steps=30, lr=3e-3, policy="amp-fp16", device="cuda"))
+    assert history.status == "ok" and history.loss[-1] < history.loss[0]
+
+
+def test_fno_mixed_spectral_layer_needs_less_cuda_memory_than_full():
+    peaks = {}
+    for precision in ["full", "mixed"]:
+        torch.manual_seed(0)
+        config = st.FNOConfig(modes=(16, 16), width=32, layers=4, precision=precision,
+                              stabilizer="tanh" if precision != "full" else "none")
+        a = torch.randn(16, 1, 128, 128, device=CUDA)
+        history = st.train(st.FNO(config), lambda m: m(a).float().square().mean(),
+                           st.TrainConfig(steps=3, policy="amp-fp16" if precision != "full" else "fp32",
+                                          device="cuda", memory_every=1))
+        peaks[precision] = history.memory_bytes[-1]
+    assert peaks["mixed"] < peaks["full"], peaks
+
+
+def test_a_too_large_zcs_cell_is_an_oom_row_and_the_next_cell_still_runs():
+    from sciml_teach.experiments.strategy_runs import (case_inputs, make_model, measure_case,
+                                                       reference_fields)
+    huge = st.SweepCase("reaction_diffusion", 4000, 200_000)  # DataVect: 8e8 (function, point) pairs
+    row = measure_case(huge, "datavect", "fp32", CUDA, budget=2**62, predicted=0, reference={})
+    assert row["status"] == "oom", row
+    small = st.SweepCase("reaction_diffusion", 10, 500)
+    problem, branch, points = case_inputs(small)
+    reference = reference_fields(problem, make_model(problem), branch, points)
+    row = measure_case(small, "zcs", "fp32", CUDA, 2**62, 0, reference)
+    assert row["status"] == "ok" and row["max_rel_diff"] <= 1e-4, row
