@@ -40,10 +40,10 @@ DESCRIPTION = ("the one GPU check: CUDA tests and the three benchmarks at GPU si
 RUNS = {
     "precision-wide": (["precision", "--problem", "poisson1d", "--width", "512", "--depth", "4",
                         "--collocation", "16384", "--steps", "300", "--policies",
-                        "fp32,amp-fp16,amp-bf16"], 90),
-    "zcs": (["zcs"], 200),
-    "fno": (["fno", "--resolution", "128", "--samples", "400,100", "--steps", "500"], 150),
-    "precision": (["precision", "--steps", "3000", "--diagnose-every", "50"], 150),
+                        "fp32,amp-fp16,amp-bf16"], 60),
+    "zcs": (["zcs"], 170),
+    "fno": (["fno", "--resolution", "128", "--samples", "400,100", "--steps", "500"], 110),
+    "precision": (["precision", "--steps", "2000", "--diagnose-every", "50"], 100),
 }
 
 
@@ -85,7 +85,7 @@ def _tests(log: Path) -> tuple[str, str]:
         return "not run", "tests/test_cuda.py not found: run from a checkout of the repository"
     before = log.read_text() if log.exists() else ""
     status = _run([sys.executable, "-m", "pytest", str(tests), "-q", "-p", "no:cacheprovider",
-                   "-rfs"], log, 240)
+                   "-rfs"], log, 150)
     summary = [line for line in log.read_text()[len(before):].splitlines()
                if re.search(r"\d+ (passed|failed)", line)]
     return status, summary[-1] if summary else ""
