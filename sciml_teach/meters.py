@@ -12,6 +12,7 @@ Introduced in notebooks/03_amp_recovery.ipynb.
 """
 from __future__ import annotations
 
+import gc
 import statistics
 import time
 from dataclasses import dataclass
@@ -81,6 +82,10 @@ def measure_memory(fn: Callable[[], object], device: str | torch.device = "cpu")
     device = torch.device(device)
     if device.type != "cuda":
         return MemoryReading(saved_bytes(fn), "autograd_saved")
+    # Graphs left in reference cycles by an earlier step are freed only when Python's cyclic
+    # collector runs; if it ran during fn(), the peak would be measured against memory that
+    # was about to go (an H100 sweep read 0 B for whole steps). Collect first.
+    gc.collect()
     torch.cuda.synchronize(device)
     before = torch.cuda.memory_allocated(device)
     torch.cuda.reset_peak_memory_stats(device)

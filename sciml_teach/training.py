@@ -10,6 +10,7 @@ Callbacks are the only seam to plots and widgets. Introduced in notebooks/02_flo
 """
 from __future__ import annotations
 
+import gc
 import math
 import time
 from dataclasses import dataclass, field
@@ -146,8 +147,11 @@ def _outcome(history: History, config: TrainConfig, params_finite: bool) -> tupl
                   if s >= history.steps - w]
         frozen = sum(recent) / len(recent) if recent else 0.0
         if after > before * (1 - config.stall_rtol) and frozen > config.stall_frozen:
+            skipped = sum(history.skipped[-w:]) / w
+            why = (f"the GradScaler skipped {skipped:.0%} of the steps (inf/NaN gradients)"
+                   if skipped > 0.1 else "updates round to zero")
             return "stalled", (f"loss stopped improving (best {after:.3e} in the last {w} steps) while "
-                               f"{frozen:.0%} of weights did not change per step: updates round to zero")
+                               f"{frozen:.0%} of weights did not change per step: {why}")
     return "running", ""
 
 
@@ -203,6 +207,8 @@ def _run_step(step: TrainStep, meter: bool) -> tuple[torch.Tensor, float, int | 
         with SavedTensorMeter() as meter_:
             loss = step()
         return loss, math.nan, meter_.bytes
+    if meter:
+        gc.collect()  # a graph from an earlier step, freed mid-step, would hide this step's peak
     _sync(device)
     if meter:
         torch.cuda.reset_peak_memory_stats(device)

@@ -118,7 +118,8 @@ def write_summary(out: Path, slug: str, tests: tuple[str, str] = ("not run", "")
              f"**tests/test_cuda.py**: {tests[0]} — {tests[1] or 'see the log'}", "",
              "## Targets", "", *target_lines(docs), "", "## Tables", ""]
     for name in RUNS:
-        lines += _section(f"{name} ({statuses.get(name, 'not run')})", paths[name])
+        earlier = "an earlier run: see the log" if paths[name].exists() else "not run"
+        lines += _section(f"{name} ({statuses.get(name, earlier)})", paths[name])
     page = out / f"gpu-{slug}.md"
     page.write_text("\n".join(lines))
     return page
