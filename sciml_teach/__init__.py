@@ -6,14 +6,14 @@ Fourier Neural Operators (Tu et al. 2024, arXiv:2307.15034) and Zero Coordinate 
 (Leng et al. 2024, arXiv:2311.00860).
 """
 # Foundation: devices, precision, meters, the training loop (lessons 00-03)
-from .capability import CapabilityReport, capability_report, resolve_device
+from .capability import CapabilityReport, capability_report
 from .diagnostics import gradient_magnitudes, lost_update_fraction, range_fractions
 from .formats import (DTYPES, bit_fields, describe, format_facts, round_to, smallest_surviving_update,
                       ulp, update_survives)
 from .meters import (MemoryReading, SavedTensorMeter, TimeStats, format_bytes, measure_memory,
                      memory_kind, saved_bytes, time_fn)
 from .metrics import mean_relative_l2, relative_l2
-from .placement import model_device, param_dtype, to_model, upcast
+from .placement import model_device, param_dtype, resolve_device, to_model, upcast
 from .precision import POLICIES, PrecisionPolicy, get_policy
 from .quick import is_quick, pick
 from .tables import format_table

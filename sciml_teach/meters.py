@@ -20,6 +20,8 @@ from typing import Callable
 
 import torch
 
+from .placement import resolve_device
+
 
 def _storage_of(t: torch.Tensor) -> tuple[object, int, object]:
     """(key, bytes, owner) of a tensor's memory: two views of one buffer share a key."""
@@ -77,9 +79,9 @@ class MemoryReading:
     kind: str    # "cuda_peak" or "autograd_saved"
 
 
-def measure_memory(fn: Callable[[], object], device: str | torch.device = "cpu") -> MemoryReading:
+def measure_memory(fn: Callable[[], object], device: str | torch.device = "auto") -> MemoryReading:
     """Peak CUDA memory of ``fn()`` above what was allocated before, or, off CUDA, saved bytes."""
-    device = torch.device(device)
+    device = resolve_device(device)
     if device.type != "cuda":
         return MemoryReading(saved_bytes(fn), "autograd_saved")
     # Graphs left in reference cycles by an earlier step are freed only when Python's cyclic
@@ -118,14 +120,14 @@ def _sync(device: torch.device) -> None:
 
 
 def time_fn(fn: Callable[[], object], repeats: int = 5, warmup: int = 1,
-            device: str | torch.device = "cpu") -> TimeStats:
+            device: str | torch.device = "auto") -> TimeStats:
     """Wall time of ``fn()``: ``warmup`` untimed calls, then ``repeats`` timed ones.
 
     GPU kernels run asynchronously, so on CUDA the clock is read only after a synchronise.
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
-    device = torch.device(device)
+    device = resolve_device(device)
     for _ in range(warmup):
         fn()
     times = []

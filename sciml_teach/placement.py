@@ -1,4 +1,7 @@
-"""Data follows the model: put tensors on the device and dtype of a model's parameters.
+"""Where things run: which device ``"auto"`` means, and data that follows the model.
+
+Every run in the course takes ``device="auto"``: the CUDA GPU when there is one, else the CPU
+(:func:`resolve_device`); a learner can still force ``"cpu"``.
 
 A float32 model and a float16 one, on the CPU or a GPU, run side by side in one notebook, so no
 loss may assume a global default device or dtype: every loss, residual and metric moves its inputs
@@ -40,3 +43,15 @@ def upcast(x: torch.Tensor) -> torch.Tensor:
     Unlike ``x.float()`` this never downcasts: a float64 run keeps its float64 loss.
     """
     return x if x.dtype in WIDE_FLOATS else x.float()
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; ``"cuda"`` without a GPU is a clear error."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type not in {"cpu", "cuda"}:
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {str(device)!r}")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but no CUDA GPU is visible; use 'auto' or 'cpu'")
+    return device

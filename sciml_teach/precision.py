@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .placement import resolve_device
+
 
 @dataclass(frozen=True)
 class PrecisionPolicy:
@@ -28,21 +30,21 @@ class PrecisionPolicy:
     loss_scaling: bool          # True: a GradScaler multiplies the loss before backward
     description: str            # one line for tables and widgets
 
-    def autocast_context(self, device: str | torch.device = "cpu"):
+    def autocast_context(self, device: str | torch.device = "auto"):
         """``torch.autocast`` for AMP policies, a do-nothing context for pure ones."""
-        device_type = torch.device(device).type
+        device_type = resolve_device(device).type
         if not self.autocast:
             return contextlib.nullcontext()
         return torch.autocast(device_type=device_type, dtype=self.compute_dtype)
 
-    def make_scaler(self, device: str | torch.device = "cpu", enabled: bool | None = None):
+    def make_scaler(self, device: str | torch.device = "auto", enabled: bool | None = None):
         """A GradScaler that is active only when the policy scales the loss.
 
         ``enabled`` overrides the policy (a lesson can switch loss scaling off to show why it is
         needed). A disabled scaler's ``scale``/``step``/``update`` are plain pass-throughs.
         """
         on = self.loss_scaling if enabled is None else enabled
-        return torch.amp.GradScaler(torch.device(device).type, enabled=on)
+        return torch.amp.GradScaler(resolve_device(device).type, enabled=on)
 
     def cast_model(self, model: torch.nn.Module) -> torch.nn.Module:
         """Move the model's floating-point parameters and buffers to ``param_dtype`` (in place)."""

@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from .capability import resolve_device
+from .placement import resolve_device
 from .meters import SavedTensorMeter, memory_kind
 from .placement import param_dtype  # noqa: F401 (train's docstring names it)
 from .precision import PrecisionPolicy, get_policy

@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from ..capability import resolve_device
+from ..placement import resolve_device
 from ..meters import memory_kind
 from ..quick import ENV_VAR
 from ..tables import format_table

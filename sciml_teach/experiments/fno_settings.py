@@ -21,7 +21,7 @@ from typing import Sequence
 
 import torch
 
-from ..capability import resolve_device
+from ..placement import resolve_device
 from ..metrics import mean_relative_l2
 from ..models import FNO, FNOConfig, nonfinite_spectral_layers
 from ..placement import to_model, upcast

@@ -12,7 +12,7 @@ from typing import Callable, Mapping, Sequence
 
 import torch
 
-from ..capability import resolve_device
+from ..placement import resolve_device
 from ..training import Callback, History, TrainConfig, train
 
 

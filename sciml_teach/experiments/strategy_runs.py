@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from ..capability import resolve_device
+from ..placement import resolve_device
 from ..derivatives import get_strategy
 from ..meters import measure_memory, time_fn
 from ..models.deeponet import DeepONet, DeepONetConfig

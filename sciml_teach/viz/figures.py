@@ -24,8 +24,8 @@ def gradient_histogram(gradients: Mapping[str, torch.Tensor], fmt: str = "float1
     fig = new_figure(8, 3.6)
     ax = fig.subplots()
     for label, g in gradients.items():
-        g = g[g > 0].double()
-        ax.hist(torch.log10(g).numpy(), bins=60, alpha=0.55, label=label)
+        g = g.detach()[g > 0].double()
+        ax.hist(torch.log10(g).cpu().numpy(), bins=60, alpha=0.55, label=label)
     marks = [("smallest subnormal", facts["smallest_subnormal"], "red"),
              ("smallest normal", facts["smallest_normal"], "orange"), ("max", facts["max"], "purple")]
     for name, value, colour in marks:
