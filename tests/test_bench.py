@@ -33,7 +33,7 @@ def test_unknown_benchmark_and_missing_gpu_are_clear(capsys):
 
 
 def test_gpu_report_targets_are_ratios_read_from_the_rows():
-    from sciml_teach.bench.gpu_report import gpu_slug
+    from sciml_teach.bench.summary import gpu_slug
     from sciml_teach.bench.summary import target_lines
     assert gpu_slug("NVIDIA H100 80GB HBM3") == "nvidia-h100-80gb-hbm3"
     docs = {

@@ -142,3 +142,15 @@ def test_quick_start_has_two_commands_and_ci_runs_the_second():
     assert runs, f".ci/run must run the README's test command: {commands[1]}"
     extra = runs[0][len(commands[1]):].split()
     assert extra in ([], ["-p", "no:cacheprovider"]), f"CI adds more than the README says: {extra}"
+
+
+def test_readme_gpu_column_is_what_docs_results_measured():
+    """The course map's GPU column is generated from docs/results/ (or says "not yet measured"),
+    so it can never quote a GPU figure nobody measured."""
+    import re
+    from sciml_teach.bench.summary import course_map_gpu_cells, load_results
+    cells = course_map_gpu_cells(*load_results(ROOT / "docs" / "results"))
+    rows = {m.group(1): line.split("|")[4].strip()
+            for line in (ROOT / "README.md").read_text().splitlines()
+            if (m := re.match(r"\| \[(\d\d) ", line))}
+    assert rows == cells

@@ -31,7 +31,7 @@ import torch
 
 from ..capability import capability_report
 from ..tables import format_table
-from .summary import target_lines
+from .summary import gpu_slug, target_lines
 
 DESCRIPTION = ("the one GPU check: CUDA tests and the three benchmarks at GPU sizes, written as "
                "JSON and a Markdown summary")
@@ -54,11 +54,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"comma-separated parts to run, from tests,{','.join(RUNS)}")
     parser.add_argument("--summary-only", action="store_true",
                         help="only rewrite gpu-<gpu>.md from the JSON files already in --out")
-
-
-def gpu_slug(name: str) -> str:
-    """'NVIDIA H100 80GB HBM3' -> 'nvidia-h100-80gb-hbm3' (for file names)."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def _run(command: list[str], log: Path, timeout_s: int) -> str:

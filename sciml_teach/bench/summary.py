@@ -7,8 +7,15 @@ throughput), and ZCS against the better baseline (Leng et al. 2024, about an ord
 """
 from __future__ import annotations
 
+import json
 import math
+import re
 from typing import Callable, Mapping
+
+
+def gpu_slug(name: str) -> str:
+    """'NVIDIA H100 80GB HBM3' -> 'nvidia-h100-80gb-hbm3' (for file names)."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def _rows(docs: Mapping[str, dict], name: str) -> list[dict]:
@@ -69,3 +76,60 @@ def zcs_targets(docs: Mapping[str, dict], M: int = 50, N: int = 4000) -> list[st
 def target_lines(docs: Mapping[str, dict]) -> list[str]:
     """One Markdown bullet per target: the measured ratio, the target, met or not."""
     return amp_targets(docs) + fno_targets(docs) + zcs_targets(docs)
+
+
+NOT_MEASURED = "not yet measured"
+
+
+def load_results(folder) -> tuple[str, dict[str, dict]]:
+    """(GPU name, {benchmark run: JSON document}) from the ``<run>-<gpu>.json`` files in
+    ``folder`` (``docs/results/``); ("", {}) when there are none."""
+    from pathlib import Path
+    docs: dict[str, dict] = {}
+    gpu = ""
+    for path in sorted(Path(folder).glob("*.json")):
+        doc = json.loads(path.read_text())
+        if doc.get("device") != "cuda":
+            continue
+        gpu = doc.get("device_name") or gpu
+        suffix = "-" + gpu_slug(gpu)
+        if path.stem.endswith(suffix):
+            docs[path.stem[:-len(suffix)]] = doc       # "precision-wide-nvidia-h100..." -> "precision-wide"
+    return gpu, docs
+
+
+def course_map_gpu_cells(gpu: str, docs: Mapping[str, dict]) -> dict[str, str]:
+    """README's GPU column, lesson number -> what was measured for it on ``gpu`` (from ``docs``),
+    or "not yet measured". A test keeps README equal to this."""
+    cells = {f"{k:02d}": NOT_MEASURED for k in range(8)}
+    card = gpu.replace("NVIDIA ", "").split(" ")[0] if gpu else ""
+    wide = _rows(docs, "precision-wide")
+    fp32, amp16, ampbf = (_find(wide, policy=p) for p in ("fp32", "amp-fp16", "amp-bf16"))
+    if fp32 and amp16 and ampbf:
+        cells["03"] = (f"{card}: AMP step time {amp16['step_time_s'] / fp32['step_time_s']:.2f}x "
+                       f"(fp16) / {ampbf['step_time_s'] / fp32['step_time_s']:.2f}x (bf16) of fp32, "
+                       f"{amp16['memory_bytes'] / fp32['memory_bytes']:.2f}x memory (512-wide PINN)")
+    rows = [r for r in _rows(docs, "zcs") if r.get("problem") == "reaction_diffusion"
+            and r.get("n_functions") == 50 and r.get("n_points") == 4000 and r["status"] == "ok"]
+    by = {r["strategy"]: r for r in rows}
+    if {"zcs", "funcloop", "datavect"} <= set(by):
+        z = by["zcs"]
+        best_memory = min(by["funcloop"]["memory_bytes"], by["datavect"]["memory_bytes"])
+        cells["05"] = (f"{card}: ZCS {best_memory / z['memory_bytes']:.0f}x less memory than the "
+                       f"best baseline, {by['datavect']['step_time_s'] / z['step_time_s']:.1f}x "
+                       f"faster than DataVect, {by['funcloop']['step_time_s'] / z['step_time_s']:.0f}x "
+                       "than FuncLoop (M=50, N=4000)")
+    paper = {(r["policy"], r["adam_eps"]): r for r in _rows(docs, "precision")}
+    if ("fp32", 1e-8) in paper and ("fp16", 1e-8) in paper and ("amp-fp16", 1e-8) in paper:
+        fp16, amp = paper["fp16", 1e-8], paper["amp-fp16", 1e-8]
+        cells["02"] = (f"{card}: Burgers PINN, {paper['fp32', 1e-8]['steps']} steps: pure fp16 "
+                       f"{fp16['status']} at step {fp16['steps']}; AMP "
+                       f"{amp['rel_l2_error'] / paper['fp32', 1e-8]['rel_l2_error']:.2f}x fp32's error")
+    fno = _rows(docs, "fno")
+    full = _find(fno, spectral_precision="full", policy="fp32", input_scale=1.0)
+    mixed = _find(fno, spectral_precision="mixed", stabilizer="tanh", input_scale=1.0)
+    if full and mixed and mixed.get("memory_bytes"):
+        cells["06"] = (f"{card}: mixed+tanh {mixed['memory_bytes'] / full['memory_bytes']:.2f}x "
+                       f"memory, {mixed['throughput'] / full['throughput']:.2f}x throughput of full "
+                       f"(Darcy {full['resolution']}²)")
+    return cells
