@@ -24,6 +24,9 @@ from .placement import param_dtype  # noqa: F401 (train's docstring names it)
 from .precision import PrecisionPolicy, get_policy
 
 
+MEMORY_KINDS = ("autograd_saved", "cuda_peak", "auto")  # "auto": cuda_peak on a GPU, else saved
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     steps: int = 1000                 # optimizer steps (a run may end early: diverged or stalled)
@@ -35,6 +38,8 @@ class TrainConfig:
     error_every: int = 100            # evaluate error_fn every this many steps (and at the end)
     diagnose_every: int = 1           # gradient statistics and frozen weights every this many steps
     memory_every: int = 100           # measure the step's memory at step 0 and every this many steps
+    memory_kind: str = "autograd_saved"  # bytes saved for backward (the same on every machine),
+    #                                   "cuda_peak" (the allocator's peak, on a GPU) or "auto"
     stall_window: int = 200           # look this many steps back to decide "stalled"
     stall_rtol: float = 0.01          # stalled: best loss improved by less than this fraction ...
     stall_frozen: float = 0.5         # ... while more than this fraction of weights did not move
@@ -53,6 +58,9 @@ class TrainConfig:
                 raise ValueError(f"TrainConfig.{name} must be a finite number > 0, got {value!r}")
         if str(self.device) not in {"auto", "cpu", "cuda"} and not str(self.device).startswith("cuda:"):
             raise ValueError(f"TrainConfig.device must be 'auto', 'cpu' or 'cuda', got {self.device!r}")
+        if self.memory_kind not in MEMORY_KINDS:
+            raise ValueError(f"TrainConfig.memory_kind must be one of {', '.join(MEMORY_KINDS)}, "
+                             f"got {self.memory_kind!r}")
         policy = get_policy(self.policy)  # raises ValueError for an unknown name
         if self.loss_scaling and policy.param_dtype != torch.float32:
             raise ValueError(f"loss scaling needs float32 master weights; policy {policy.name!r} "
@@ -199,11 +207,12 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _run_step(step: TrainStep, meter: bool) -> tuple[torch.Tensor, float, int | None]:
-    """(loss, seconds, memory bytes or None). The clock sees the step alone; on a CPU the saved-
-    tensor hooks that count memory slow the step down, so a metered CPU step is not timed (NaN)."""
+def _run_step(step: TrainStep, meter: str | None) -> tuple[torch.Tensor, float, int | None]:
+    """(loss, seconds, memory bytes or None); ``meter`` is None or the History's memory_kind.
+    The clock sees the step alone: the saved-tensor hooks that count bytes slow a step down, so a
+    step metered that way is not timed (NaN); a CUDA peak is read outside the clock."""
     device = step.device
-    if meter and device.type != "cuda":
+    if meter == "autograd_saved":
         with SavedTensorMeter() as meter_:
             loss = step()
         return loss, math.nan, meter_.bytes
@@ -240,7 +249,8 @@ def _train_one(step: TrainStep, history: History, config: TrainConfig, index: in
     before = _flat_params(step.model).clone() if diagnose else None
     scale = step.scale()
     diagnostics_s = time.perf_counter() - start
-    loss, seconds, memory = _run_step(step, meter=index % config.memory_every == 0)
+    metered = index % config.memory_every == 0
+    loss, seconds, memory = _run_step(step, history.memory_kind if metered else None)
     start = time.perf_counter()
     history.loss.append(loss.float().item())
     history.loss_scale.append(scale)
@@ -272,7 +282,10 @@ def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Ten
         torch.manual_seed(config.seed)
     step = TrainStep(model.to(device), loss_fn, policy, lr=config.lr, adam_eps=config.adam_eps,
                      loss_scaling=config.loss_scaling)
-    history = History(policy=policy.name, memory_kind=memory_kind(device),
+    kind = memory_kind(device) if config.memory_kind == "auto" else config.memory_kind
+    if kind == "cuda_peak" and device.type != "cuda":
+        raise ValueError(f"TrainConfig.memory_kind 'cuda_peak' needs a CUDA device, got {device}")
+    history = History(policy=policy.name, memory_kind=kind,
                       loss_scaling=step.scaler.is_enabled())
 
     def evaluate():

@@ -136,6 +136,18 @@ def test_train_step_is_a_public_step_for_your_own_loop():
 def test_train_config_rejects_nonsense_values():
     for field, value in [("error_every", 0), ("diagnose_every", 0), ("memory_every", -1),
                          ("stall_window", 0), ("lr", -1e-3), ("adam_eps", float("nan")),
-                         ("steps", 2.5), ("device", "tpu")]:
+                         ("steps", 2.5), ("device", "tpu"), ("memory_kind", "rss")]:
         with pytest.raises(ValueError, match=field):
             st.TrainConfig(**{field: value})
+
+
+def test_lessons_count_saved_bytes_unless_asked_for_the_cuda_peak():
+    # Saved bytes are the same number on every machine, so a lesson's memory check holds on a
+    # laptop and on Colab alike; benchmarks ask for "auto" (the CUDA peak on a GPU).
+    assert st.TrainConfig().memory_kind == "autograd_saved"
+    history = st.train(st.MLP([1, 8, 1]), _regression(), st.TrainConfig(steps=2, memory_kind="auto",
+                                                                         device="cpu"))
+    assert history.memory_kind == "autograd_saved"  # "auto" on a CPU
+    with pytest.raises(ValueError, match="cuda_peak"):
+        st.train(st.MLP([1, 8, 1]), _regression(), st.TrainConfig(steps=2, memory_kind="cuda_peak",
+                                                                  device="cpu"))

@@ -112,11 +112,14 @@ def loss_and_error(data: dict, scale: float, batch: int, device: torch.device, s
 
 
 def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str = "auto",
-                    steps: int | None = None, callbacks: Sequence[Callback] = ()) -> dict:
+                    steps: int | None = None, callbacks: Sequence[Callback] = (),
+                    memory: str = "autograd_saved") -> dict:
     """Train one configuration on ``data`` (from :func:`fno_data`) and return its row.
 
     ``steps`` defaults to 150 in quick mode and 2000 otherwise; ``callbacks`` go to the
     training loop (a live plot, for instance). ``device="auto"`` picks CUDA when present.
+    ``memory`` is the TrainConfig.memory_kind: bytes saved for backward (lesson 06, the same on
+    every machine) or "auto" (the CUDA peak on a GPU: the benchmark).
     """
     device = resolve_device(device)
     policy = get_policy(policy_name(setting, device))
@@ -138,7 +141,8 @@ def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str 
     loss_fn, error_fn = loss_and_error(data, setting.input_scale, batch, device)
     steps = steps or pick(150, 2000)
     history = train(model, loss_fn, TrainConfig(steps=steps, lr=3e-3, policy=policy,
-                                                device=str(device), error_every=steps),
+                                                device=str(device), error_every=steps,
+                                                memory_kind=memory),
                     error_fn=error_fn, callbacks=callbacks)
     error = history.final_error
     status = history.status if math.isfinite(error) else "diverged"
@@ -178,7 +182,7 @@ def fno_table_rows(problem: str, stress_scale: float | None = None, steps: int |
     rows = []
     for setting in settings(stress_scale or data["stress_scale"]):
         try:
-            rows.append(run_fno_setting(setting, data, device, steps))
+            rows.append(run_fno_setting(setting, data, device, steps, memory="auto"))
         except torch.OutOfMemoryError:
             rows.append(oom_row(setting, data, device))
     return with_memory_ratio(rows)

@@ -89,7 +89,7 @@ def policy_table_rows(problem, steps: int, policies: Sequence[str],
     """
     rows = []
     for policy, eps in policy_runs(policies):
-        config = TrainConfig(steps=steps, lr=1e-3, adam_eps=eps, policy=policy,
+        config = TrainConfig(steps=steps, lr=1e-3, adam_eps=eps, policy=policy, memory_kind="auto",
                              device=str(resolve_device(device)), error_every=max(steps // 10, 1),
                              diagnose_every=diagnose_every)
         history = train_pinn(problem, config, width=width, depth=depth)
