@@ -51,19 +51,23 @@ def derivative_tree(root: torch.Tensor, leaf: torch.Tensor,
     a node: the gradient gives every coordinate's derivative at once.
     """
     dims = leaf.shape[-1]
+    requests = list(requests)
+    needed: set[Request] = set()                  # every request and the chain of its parents
+    for r in requests:
+        while any(r) and r not in needed:
+            needed.add(r)
+            r = parent(r)[0]
+    # A loop in total order, not a recursive closure: a nested function that refers to itself is
+    # a reference cycle, and the step's whole derivative graph would wait for the cyclic GC.
     values: dict[Request, torch.Tensor] = {(0,) * dims: root}
     grads: dict[Request, torch.Tensor] = {}
-
-    def get(r: Request) -> torch.Tensor:
-        if r not in values:
-            p, d = parent(r)
-            if p not in grads:
-                grads[p] = torch.autograd.grad(get(p).sum(), leaf, create_graph=True,
-                                               materialize_grads=True)[0]  # leaf's shape
-            values[r] = grads[p][..., d]
-        return values[r]
-
-    return {r: get(r) for r in requests}
+    for r in sorted(needed, key=lambda r: (sum(r), r)):  # a parent is one order lower: done first
+        p, d = parent(r)
+        if p not in grads:
+            grads[p] = torch.autograd.grad(values[p].sum(), leaf, create_graph=True,
+                                           materialize_grads=True)[0]  # leaf's shape
+        values[r] = grads[p][..., d]
+    return {r: values[r] for r in requests}
 
 
 def graph_nodes(t: torch.Tensor) -> int:
