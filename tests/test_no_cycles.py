@@ -81,3 +81,20 @@ def test_derivative_tree_is_not_a_self_referencing_closure(cyclic_tensors):
     x = torch.linspace(0, 1, 5, dtype=torch.float64)[:, None].requires_grad_(True)  # (N, 1)
     garbage = cyclic_tensors(lambda: st.derivatives.derivative_tree(x.sin()[:, 0], x, [(3,)]))
     assert not garbage
+
+
+def test_datavect_on_a_plain_model_leaves_no_cyclic_tensors(cyclic_tensors):
+    """DataVect runs a model without pair methods under torch.func.vmap: no cycles there either."""
+    class Plain(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.b, self.t = torch.nn.Linear(4, 3), torch.nn.Linear(2, 3)
+
+        def forward(self, v, x):                    # (M, m), (N, D) -> (M, N)
+            return self.b(v) @ torch.tanh(self.t(x)).T
+    model, v, x = Plain(), torch.randn(3, 4), torch.rand(5, 2)
+    st.get_strategy("datavect").fields(model, v, x, [(2, 0)])  # warm up vmap's lazy imports
+
+    def step():
+        st.get_strategy("datavect").fields(model, v, x, [(2, 0)])[(2, 0)].sum().backward()
+    assert not cyclic_tensors(step)

@@ -94,14 +94,25 @@ class DerivativeStrategy(ABC):
 
     def fields(self, model: torch.nn.Module, branch_input: torch.Tensor, points: torch.Tensor,
                requests: Iterable[Iterable[int]]) -> dict[Request, torch.Tensor]:
-        if getattr(model, "config", None) is None or model.config.n_outputs != 1:
-            raise ValueError("derivative strategies need a single-output DeepONet "
-                             "(DeepONetConfig(n_outputs=1))")
+        """Any branch-trunk model works: ``model(v (M, m), x (N, D)) -> u (M, N)``, one field in
+        Cartesian-product form (every function at every point). Shapes are checked here."""
+        if branch_input.ndim != 2:
+            raise ValueError(f"branch_input must have shape (M, m): M functions at m sensors, "
+                             f"got {tuple(branch_input.shape)}")
         if points.ndim != 2:
             raise ValueError(f"points must have shape (N, D), got {tuple(points.shape)}")
+        if getattr(getattr(model, "config", None), "n_outputs", 1) != 1:
+            raise ValueError("derivative strategies need a single-output model: build the DeepONet "
+                             "with DeepONetConfig(n_outputs=1)")
         dims = points.shape[1]
         wanted = normalise_requests([(0,) * dims, *requests], dims)
-        return self._fields(model, branch_input, points.detach(), wanted)
+        out = self._fields(model, branch_input, points.detach(), wanted)
+        expected = (branch_input.shape[0], points.shape[0])
+        if tuple(out[wanted[0]].shape) != expected:
+            raise ValueError(f"the model must return u of shape (M, N) = {expected} for "
+                             f"model(branch_input (M, m), points (N, D)); it returned "
+                             f"{tuple(out[wanted[0]].shape)}")
+        return out
 
     def combination(self, model: torch.nn.Module, branch_input: torch.Tensor,
                     points: torch.Tensor, coefficients: Mapping[Request, float]) -> torch.Tensor:
