@@ -93,7 +93,6 @@ def test_datavect_on_a_plain_model_leaves_no_cyclic_tensors(cyclic_tensors):
         def forward(self, v, x):                    # (M, m), (N, D) -> (M, N)
             return self.b(v) @ torch.tanh(self.t(x)).T
     model, v, x = Plain(), torch.randn(3, 4), torch.rand(5, 2)
-    st.get_strategy("datavect").fields(model, v, x, [(2, 0)])  # warm up vmap's lazy imports
 
     def step():
         st.get_strategy("datavect").fields(model, v, x, [(2, 0)])[(2, 0)].sum().backward()
