@@ -1,4 +1,6 @@
 """ReactionDiffusion's boundary points and source are parameters with today's defaults (issue 14)."""
+import dataclasses
+
 import pytest
 import torch
 
@@ -9,12 +11,17 @@ def _model():
     return st.DeepONet(st.DeepONetConfig(n_sensors=50, width=8, depth=1, n_features=4)).double()
 
 
-def test_boundary_points_are_a_parameter_with_todays_default():
-    model, v = _model(), st.ReactionDiffusion().sample_branch(2)
-    default, zcs = st.ReactionDiffusion(), st.get_strategy("zcs")
+@pytest.mark.parametrize("name", ["reaction_diffusion", "burgers", "plate"])
+def test_boundary_points_are_a_parameter_with_todays_default(name):
+    default, zcs = st.get_operator_problem(name), st.get_strategy("zcs")
+    v = default.sample_branch(2)
+    model = st.DeepONet(st.DeepONetConfig(n_sensors=v.shape[1], width=8, depth=1,
+                                          n_features=4)).double()
     assert torch.equal(default.boundary_loss(model, zcs, v), default.boundary_loss(model, zcs, v, 50))
-    fine = st.ReactionDiffusion(n_boundary=7)
+    fine = dataclasses.replace(default, n_boundary=7)
     assert torch.equal(fine.boundary_loss(model, zcs, v), default.boundary_loss(model, zcs, v, 7))
+    with pytest.raises(ValueError, match="n_boundary"):
+        dataclasses.replace(default, n_boundary=1)
 
 
 def test_a_source_function_replaces_the_interpolated_sensors():
