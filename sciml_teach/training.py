@@ -170,6 +170,7 @@ class TrainStep:
         step = st.TrainStep(model, loss_fn, policy="amp-fp16")   # casts the model, builds Adam
         for _ in range(1000):
             loss = step()                                      # a detached tensor, no host sync
+            # or step(batch): calls loss_fn(model, batch), e.g. new input functions each step
 
     A call zeroes the gradients, runs ``loss_fn(model)`` under the policy's autocast, backpropagates
     the (scaled) loss and lets the GradScaler unscale, step the optimizer (or skip the step when a
@@ -188,10 +189,12 @@ class TrainStep:
         self.optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, eps=adam_eps)
         self.scaler = scaler or self.policy.make_scaler(self.device, enabled=loss_scaling)
 
-    def __call__(self) -> torch.Tensor:
+    def __call__(self, *batch) -> torch.Tensor:
+        """One step on ``loss_fn(model, *batch)``: pass this step's data, e.g. a fresh batch of
+        input functions for the operator losses (``step(branch)``), or nothing."""
         self.optimizer.zero_grad(set_to_none=True)
         with self.policy.autocast_context(self.device):
-            loss = self.loss_fn(self.model)
+            loss = self.loss_fn(self.model, *batch)
         self.scaler.scale(loss).backward()
         self.scaler.step(self.optimizer)  # unscales first; skipped when gradients are inf/NaN
         self.scaler.update()

@@ -106,6 +106,15 @@ def test_zcs_combination_equals_sum_of_fields():
     assert _rel(get_strategy("zcs").combination(model, v, x, coefficients), expected) <= 1e-12
 
 
+def test_zcs_returns_u_beside_the_combination():
+    model, (v, x) = _sine_deeponet(), _inputs()
+    coefficients = {(0, 1): 1.0, (2, 0): -0.01}
+    zcs = get_strategy("zcs")
+    u, combined = zcs.field_and_combination(model, v, x, coefficients)
+    assert torch.equal(u, model(v, x))
+    assert torch.equal(combined, zcs.combination(model, v, x, coefficients))
+
+
 def test_training_is_identical_under_every_strategy():
     problem = ReactionDiffusion(n_sensors=4)
     v, x = _inputs(M=3, N=8)

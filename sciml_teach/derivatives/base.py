@@ -51,19 +51,23 @@ def derivative_tree(root: torch.Tensor, leaf: torch.Tensor,
     a node: the gradient gives every coordinate's derivative at once.
     """
     dims = leaf.shape[-1]
+    requests = list(requests)
+    needed: set[Request] = set()                  # every request and the chain of its parents
+    for r in requests:
+        while any(r) and r not in needed:
+            needed.add(r)
+            r = parent(r)[0]
+    # A loop in total order, not a recursive closure: a nested function that refers to itself is
+    # a reference cycle, and the step's whole derivative graph would wait for the cyclic GC.
     values: dict[Request, torch.Tensor] = {(0,) * dims: root}
     grads: dict[Request, torch.Tensor] = {}
-
-    def get(r: Request) -> torch.Tensor:
-        if r not in values:
-            p, d = parent(r)
-            if p not in grads:
-                grads[p] = torch.autograd.grad(get(p).sum(), leaf, create_graph=True,
-                                               materialize_grads=True)[0]  # leaf's shape
-            values[r] = grads[p][..., d]
-        return values[r]
-
-    return {r: get(r) for r in requests}
+    for r in sorted(needed, key=lambda r: (sum(r), r)):  # a parent is one order lower: done first
+        p, d = parent(r)
+        if p not in grads:
+            grads[p] = torch.autograd.grad(values[p].sum(), leaf, create_graph=True,
+                                           materialize_grads=True)[0]  # leaf's shape
+        values[r] = grads[p][..., d]
+    return {r: values[r] for r in requests}
 
 
 def graph_nodes(t: torch.Tensor) -> int:
@@ -90,14 +94,25 @@ class DerivativeStrategy(ABC):
 
     def fields(self, model: torch.nn.Module, branch_input: torch.Tensor, points: torch.Tensor,
                requests: Iterable[Iterable[int]]) -> dict[Request, torch.Tensor]:
-        if getattr(model, "config", None) is None or model.config.n_outputs != 1:
-            raise ValueError("derivative strategies need a single-output DeepONet "
-                             "(DeepONetConfig(n_outputs=1))")
+        """Any branch-trunk model works: ``model(v (M, m), x (N, D)) -> u (M, N)``, one field in
+        Cartesian-product form (every function at every point). Shapes are checked here."""
+        if branch_input.ndim != 2:
+            raise ValueError(f"branch_input must have shape (M, m): M functions at m sensors, "
+                             f"got {tuple(branch_input.shape)}")
         if points.ndim != 2:
             raise ValueError(f"points must have shape (N, D), got {tuple(points.shape)}")
+        if getattr(getattr(model, "config", None), "n_outputs", 1) != 1:
+            raise ValueError("derivative strategies need a single-output model: build the DeepONet "
+                             "with DeepONetConfig(n_outputs=1)")
         dims = points.shape[1]
         wanted = normalise_requests([(0,) * dims, *requests], dims)
-        return self._fields(model, branch_input, points.detach(), wanted)
+        out = self._fields(model, branch_input, points.detach(), wanted)
+        expected = (branch_input.shape[0], points.shape[0])
+        if tuple(out[wanted[0]].shape) != expected:
+            raise ValueError(f"the model must return u of shape (M, N) = {expected} for "
+                             f"model(branch_input (M, m), points (N, D)); it returned "
+                             f"{tuple(out[wanted[0]].shape)}")
+        return out
 
     def combination(self, model: torch.nn.Module, branch_input: torch.Tensor,
                     points: torch.Tensor, coefficients: Mapping[Request, float]) -> torch.Tensor:

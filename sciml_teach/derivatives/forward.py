@@ -28,6 +28,12 @@ class Forward(DerivativeStrategy):
 
     name = "forward"
 
+    def __init__(self):
+        # torch.func imports torch._dynamo on its first jvp. Importing it there, inside a training
+        # step, leaves import frames in reference cycles that hold that step's whole graph (found
+        # by tests/test_no_cycles.py); importing it when the strategy is built keeps steps clean.
+        import torch._dynamo  # noqa: F401
+
     def _fields(self, model, branch_input, points, requests) -> dict[Request, torch.Tensor]:
         def u_of(x):
             return model(branch_input, x)                    # (M, N)

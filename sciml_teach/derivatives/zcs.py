@@ -41,7 +41,14 @@ class ZCS(DerivativeStrategy):
 
     def combination(self, model, branch_input, points, coefficients: Mapping[Request, float]):
         """sum_r c_r d^r u with one final d/da: the scalars are combined first (Sec. 3.3)."""
+        return self.field_and_combination(model, branch_input, points, coefficients)[1]
+
+    def field_and_combination(self, model, branch_input, points,
+                              coefficients: Mapping[Request, float]):
+        """``(u, sum_r c_r d^r u)``, both (M, N), from one forward pass: a residual needs u beside
+        its linear part (e.g. the k u^2 of reaction-diffusion), and running the model again for
+        it would double the graph."""
         requests = normalise_requests(coefficients.keys(), points.shape[1])
-        _, a, scalars = self._scalars(model, branch_input, points.detach(), requests)
+        u, a, scalars = self._scalars(model, branch_input, points.detach(), requests)
         total = sum(c * scalars[tuple(r)] for r, c in coefficients.items())  # scalar
-        return torch.autograd.grad(total, a, create_graph=True)[0]           # (M, N)
+        return u, torch.autograd.grad(total, a, create_graph=True)[0]        # (M, N), (M, N)

@@ -10,6 +10,7 @@ Introduced in notebooks/04_deeponet_amp.ipynb.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import torch
 from torch import nn
@@ -26,11 +27,39 @@ class DeepONetConfig:
     n_features: int = 128      # K: features per output field shared by branch and trunk
     n_outputs: int = 1         # C: output fields (u, or e.g. (u, v, p) for a system)
     activation: str = "tanh"   # smooth, so high-order derivatives exist (ReLU's vanish)
+    branch_hidden: tuple[int, ...] | None = None  # hidden widths of the branch; None: width x depth
+    trunk_hidden: tuple[int, ...] | None = None   # hidden widths of the trunk; None: width x depth
 
     def __post_init__(self):
         for name in ["n_sensors", "coord_dims", "width", "depth", "n_features", "n_outputs"]:
             if getattr(self, name) < 1:
                 raise ValueError(f"DeepONetConfig.{name} must be >= 1, got {getattr(self, name)}")
+        for name in ["branch_hidden", "trunk_hidden"]:
+            widths = getattr(self, name)
+            if widths is not None:
+                widths = tuple(widths)
+                if not all(isinstance(w, int) and w >= 1 for w in widths):
+                    raise ValueError(f"DeepONetConfig.{name} must list integer widths >= 1, "
+                                     f"got {widths!r}")
+                object.__setattr__(self, name, widths)  # a list becomes a tuple: still hashable
+
+    @classmethod
+    def from_layers(cls, branch: Sequence[int], trunk: Sequence[int], **fields) -> DeepONetConfig:
+        """DeepXDE-style layer lists: ``branch=[m, *hidden, K]``, ``trunk=[D, *hidden, K]``.
+
+        E.g. ``DeepONetConfig.from_layers([50, 128, 128, 128], [2, 128, 128, 128])`` is
+        DeepXDE's ``DeepONetCartesianProd([50, 128, 128, 128], [2, 128, 128, 128], "tanh", ...)``.
+        Both lists end in the same K features; other fields (activation, ...) pass through.
+        """
+        branch, trunk = list(branch), list(trunk)
+        if len(branch) < 2 or len(trunk) < 2:
+            raise ValueError(f"layer lists need at least [inputs, features]: branch [m, ..., K], "
+                             f"trunk [D, ..., K]; got branch={branch}, trunk={trunk}")
+        if branch[-1] != trunk[-1]:
+            raise ValueError(f"branch and trunk must end in the same number of features K, got "
+                             f"branch={branch}, trunk={trunk}")
+        return cls(n_sensors=branch[0], coord_dims=trunk[0], n_features=branch[-1],
+                   branch_hidden=tuple(branch[1:-1]), trunk_hidden=tuple(trunk[1:-1]), **fields)
 
 
 class DeepONet(nn.Module):
@@ -44,11 +73,19 @@ class DeepONet(nn.Module):
         super().__init__()
         c = config
         self.config = c
-        hidden = [c.width] * c.depth
-        self.branch = MLP([c.n_sensors, *hidden, c.n_features * c.n_outputs], c.activation)
-        self.trunk = MLP([c.coord_dims, *hidden, c.n_features * c.n_outputs], c.activation,
+        hidden = (c.width,) * c.depth
+        branch_hidden = hidden if c.branch_hidden is None else c.branch_hidden
+        trunk_hidden = hidden if c.trunk_hidden is None else c.trunk_hidden
+        self.branch = MLP([c.n_sensors, *branch_hidden, c.n_features * c.n_outputs], c.activation)
+        self.trunk = MLP([c.coord_dims, *trunk_hidden, c.n_features * c.n_outputs], c.activation,
                          final_activation=True)
         self.bias = nn.Parameter(torch.zeros(c.n_outputs))
+
+    @classmethod
+    def from_layers(cls, branch: Sequence[int], trunk: Sequence[int], **fields) -> DeepONet:
+        """``DeepONet.from_layers(branch=[50, 128, 128, 128], trunk=[2, 128, 128, 128])``: see
+        :meth:`DeepONetConfig.from_layers`."""
+        return cls(DeepONetConfig.from_layers(branch, trunk, **fields))
 
     def branch_features(self, branch_input: torch.Tensor) -> torch.Tensor:
         """(M, m) -> (M, C, K)."""

@@ -23,6 +23,11 @@ class BurgersPeriodic:
     n_sensors: int = 128        # m: u0 is sampled on the uniform periodic grid of m points
     length_scale: float = 0.2   # GRF length scale of u0
     amplitude: float = 0.5      # pointwise standard deviation of u0
+    n_boundary: int = 50        # points per edge of the boundary loss
+
+    def __post_init__(self):
+        if self.n_boundary < 2:
+            raise ValueError(f"BurgersPeriodic.n_boundary must be >= 2, got {self.n_boundary}")
 
     coord_dims = 2                              # points are (x, t)
     requests = ((1, 0), (2, 0), (0, 1))         # u_x, u_xx, u_t
@@ -37,8 +42,10 @@ class BurgersPeriodic:
         u, u_x, u_xx, u_t = f[(0, 0)], f[(1, 0)], f[(2, 0)], f[(0, 1)]
         return u_t + u * u_x - self.viscosity * u_xx
 
-    def boundary_loss(self, model, strategy, branch: torch.Tensor, n: int = 50) -> torch.Tensor:
+    def boundary_loss(self, model, strategy, branch: torch.Tensor,
+                      n: int | None = None) -> torch.Tensor:
         """Initial values at the sensors plus periodicity of u and u_x, all functions at once."""
+        n = self.n_boundary if n is None else n  # points per edge
         m = self.n_sensors
         x0 = torch.arange(m, dtype=branch.dtype, device=branch.device) / m   # (m,)
         initial = model(branch, torch.stack([x0, torch.zeros_like(x0)], 1)) - branch  # (M, m)

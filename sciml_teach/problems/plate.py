@@ -18,6 +18,11 @@ import torch
 class KirchhoffLovePlate:
     rigidity: float = 1.0   # D, the flexural rigidity
     n_modes: int = 3        # R: load modes per direction; the branch input has R*R coefficients
+    n_boundary: int = 50    # points per edge of the boundary loss
+
+    def __post_init__(self):
+        if self.n_boundary < 2:
+            raise ValueError(f"KirchhoffLovePlate.n_boundary must be >= 2, got {self.n_boundary}")
 
     coord_dims = 2                              # points are (x, y)
     requests = ((4, 0), (2, 2), (0, 4))         # w_xxxx, w_xxyy, w_yyyy
@@ -55,8 +60,10 @@ class KirchhoffLovePlate:
         biharmonic = f[(4, 0)] + 2 * f[(2, 2)] + f[(0, 4)]
         return biharmonic - self.load(branch, points) / self.rigidity
 
-    def boundary_loss(self, model, strategy, branch: torch.Tensor, n: int = 50) -> torch.Tensor:
+    def boundary_loss(self, model, strategy, branch: torch.Tensor,
+                      n: int | None = None) -> torch.Tensor:
         """w = 0 on every edge, w_xx = 0 on x = 0, 1 and w_yy = 0 on y = 0, 1 (all functions)."""
+        n = self.n_boundary if n is None else n  # points per edge
         s = torch.linspace(0, 1, n, dtype=branch.dtype, device=branch.device)  # (n,)
         zero, one = torch.zeros_like(s), torch.ones_like(s)
         x_edges = torch.cat([torch.stack([zero, s], 1), torch.stack([one, s], 1)])  # (2n, 2)

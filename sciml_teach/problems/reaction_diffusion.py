@@ -9,6 +9,7 @@ The reference solution is a method-of-lines finite-difference solver: central di
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
@@ -30,6 +31,17 @@ class ReactionDiffusion:
     reaction: float = 0.01      # k
     n_sensors: int = 50         # m: the branch sees v at m uniform sensors on [0, 1]
     length_scale: float = 0.2   # GRF length scale of v (Hayford et al. 2024 use 0.2)
+    n_boundary: int = 50        # points per edge (x = 0, x = 1, t = 0) of the boundary/initial loss
+    source_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None  # v(x) from
+    #                             (branch (M, m), x (N,)) -> (M, N); None: linear between sensors
+
+    def __post_init__(self):
+        if self.n_sensors < 2 or self.n_boundary < 2:
+            raise ValueError(f"ReactionDiffusion needs n_sensors >= 2 and n_boundary >= 2, got "
+                             f"n_sensors={self.n_sensors}, n_boundary={self.n_boundary}")
+        if self.diffusivity < 0 or self.length_scale <= 0:
+            raise ValueError(f"ReactionDiffusion needs diffusivity >= 0 and length_scale > 0, got "
+                             f"{self.diffusivity}, {self.length_scale}")
 
     coord_dims = 2                        # points are (x, t)
     requests = ((0, 1), (2, 0))           # u_t and u_xx
@@ -41,6 +53,8 @@ class ReactionDiffusion:
 
     def source(self, branch: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
         """v(x) of every function at every point: (M, m), (N, 2) -> (M, N)."""
+        if self.source_fn is not None:
+            return self.source_fn(branch, points[:, 0])
         return interp_1d(branch, points[:, 0])
 
     def residual(self, f: dict, branch: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
@@ -48,8 +62,11 @@ class ReactionDiffusion:
         u, u_t, u_xx = f[(0, 0)], f[(0, 1)], f[(2, 0)]
         return u_t - self.diffusivity * u_xx + self.reaction * u**2 - self.source(branch, points)
 
-    def boundary_loss(self, model, strategy, branch: torch.Tensor, n: int = 50) -> torch.Tensor:
-        """Mean square of u on x = 0, x = 1 and t = 0, all functions at once (no loop)."""
+    def boundary_loss(self, model, strategy, branch: torch.Tensor,
+                      n: int | None = None) -> torch.Tensor:
+        """Mean square of u on x = 0, x = 1 and t = 0 at ``n`` (default ``n_boundary``) points
+        per edge, all functions at once (no loop)."""
+        n = self.n_boundary if n is None else n
         s = torch.linspace(0, 1, n, dtype=branch.dtype, device=branch.device)  # (n,)
         zero, one = torch.zeros_like(s), torch.ones_like(s)
         edges = torch.cat([torch.stack([zero, s], 1), torch.stack([one, s], 1),
