@@ -81,3 +81,18 @@ def test_deeponet_from_deepxde_layer_lists():
 def test_bad_layer_lists_are_clear_errors(branch, trunk, match):
     with pytest.raises(ValueError, match=match):
         st.DeepONetConfig.from_layers(branch, trunk)
+
+
+@pytest.mark.parametrize("name", ["funcloop", "datavect", "zcs", "forward"])
+def test_a_users_model_trains_with_every_strategy_through_the_public_step(name):
+    # The learner's own model (no DeepONet, no pair methods), the physics-informed loss with a
+    # fresh batch of functions each step, TrainStep as the loop body.
+    problem = st.ReactionDiffusion(n_sensors=5, n_boundary=8)
+    torch.manual_seed(0)
+    model = PlainBranchTrunk(m=5)
+    points = st.collocation_points(64)
+    step = st.TrainStep(model, st.physics_loss(problem, name, None, points), lr=1e-2)
+    g = torch.Generator().manual_seed(0)
+    losses = [step(problem.sample_branch(4, g)).item() for _ in range(40)]
+    assert all(map(torch.isfinite, torch.tensor(losses)))
+    assert sum(losses[-5:]) < sum(losses[:5]), f"{name}: the loss should fall ({losses[:3]} ... {losses[-3:]})"
