@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import platform
 import sys
+from importlib import metadata
 from pathlib import Path
 from dataclasses import dataclass
 
@@ -68,6 +69,7 @@ class CapabilityReport:
     matmul_size: int = 256     # n of the n x n matmuls timed
     details: tuple = ()        # (label, text) rows: GPU memory, compute capability, TF32 ...
     notes: tuple = ()          # warnings in words: unreliable timings, wasted CUDA build, Colab
+    ipywidgets: str = ""       # the ipywidgets version found ("7.7.1" on Colab), or "not installed"
 
     @property
     def fp16_is_slow(self) -> bool:
@@ -84,6 +86,7 @@ class CapabilityReport:
             ("float16 compute", self.fp16_compute),
             ("bfloat16 compute", self.bf16_compute),
             ("half-precision FFT", self.half_fft),
+            ("ipywidgets", self.ipywidgets or "not reported"),
         ]
         width = max(len(k) for k, _ in rows)
         lines = [f"{k:<{width}} : {v}" for k, v in rows]
@@ -98,6 +101,15 @@ def _gpu_details(dev: torch.device) -> tuple[tuple[str, str], ...]:
                                    f"{'present' if major >= 8 else 'absent: bfloat16 is emulated'})"),
             ("TF32 float32 matmuls", "on (float32 matmuls round inputs to 10 mantissa bits)"
              if torch.backends.cuda.matmul.allow_tf32 else "off (torch's default: exact float32)"))
+
+
+def _ipywidgets_version() -> str:
+    """The installed ipywidgets, read from its metadata (importing it is slow). Panels work with
+    7.x (Colab's 7.7.1) and 8.x; everything else runs without it."""
+    try:
+        return metadata.version("ipywidgets")
+    except metadata.PackageNotFoundError:
+        return "not installed (the widget panels need it; every plain cell runs without)"
 
 
 def _notes(dev: torch.device, spreads: dict) -> tuple[str, ...]:
@@ -148,4 +160,4 @@ def capability_report(device: str | torch.device = "auto", matmul_size: int | No
     return CapabilityReport(dev.type, name, torch.__version__, gflops,
                             _verdict(gflops["float16"], gflops["float32"]),
                             _verdict(gflops["bfloat16"], gflops["float32"]), half_fft,
-                            threads, n, details, _notes(dev, spreads))
+                            threads, n, details, _notes(dev, spreads), _ipywidgets_version())
