@@ -18,6 +18,7 @@ import torch
 
 from .meters import time_fn
 from .placement import resolve_device
+from .threads import FEW_CORES, cpu_cores
 
 
 def _cpu_name() -> str:
@@ -78,7 +79,7 @@ class CapabilityReport:
     def __str__(self) -> str:
         rows = [
             ("device", f"{self.device} ({self.device_name})"),
-            ("torch", f"{self.torch_version}, {self.threads} CPU thread(s)"),
+            ("torch", f"{self.torch_version}, {self.threads} CPU thread(s) on {cpu_cores()} core(s)"),
             *self.details,
             (f"matmul GFLOP/s ({self.matmul_size}x{self.matmul_size}"
              + (", one core)" if self.device == "cpu" else ")"),
@@ -112,8 +113,11 @@ def _ipywidgets_version() -> str:
         return "not installed (the widget panels need it; every plain cell runs without)"
 
 
-def _notes(dev: torch.device, spreads: dict) -> tuple[str, ...]:
+def _notes(dev: torch.device, spreads: dict, threads: int = 1) -> tuple[str, ...]:
     notes = []
+    if threads > 1 and (cpu_cores() <= FEW_CORES or threads > cpu_cores()):
+        notes.append(f"torch uses {threads} CPU threads on {cpu_cores()} core(s): with other programs "
+                     "running, steps can be 10-80x slower than with one; st.use_threads(1) sets one")
     if max(spreads.values()) > 1.0:
         notes.append("the matmul timings varied by more than 2x between runs: the machine is busy, "
                      "so the speed ratios above are rough (the best run of each is shown)")
@@ -160,4 +164,5 @@ def capability_report(device: str | torch.device = "auto", matmul_size: int | No
     return CapabilityReport(dev.type, name, torch.__version__, gflops,
                             _verdict(gflops["float16"], gflops["float32"]),
                             _verdict(gflops["bfloat16"], gflops["float32"]), half_fft,
-                            threads, n, details, _notes(dev, spreads), _ipywidgets_version())
+                            threads, n, details, _notes(dev, spreads, threads),
+                            _ipywidgets_version())
