@@ -81,7 +81,8 @@ class PrecisionPanel(Panel):
         self.result = widgets.HTML()
         self.image = widgets.Image(format="png")
         self.out = widgets.Output()
-        self.plot = LivePlot(every_s=0.5, image_widget=self.image)
+        self.plot = LivePlot(every_s=0.5, image_widget=self.image,
+                             placeholder="press Train: loss, error, step time and memory appear here")
         self.histories: dict[str, History] = {}
         self.button.on_click(self.on_train)
         self.clear.on_click(self.on_clear)
