@@ -68,3 +68,17 @@ def test_live_error_panel_draws_a_curve_not_dots():
     error_ax = plot.fig.axes[1]
     (line,) = error_ax.get_lines()
     assert line.get_linestyle() == "-" and len(line.get_xdata()) >= 3
+
+
+def test_lesson_06_table_fits_a_notebook_and_keeps_every_column():
+    from sciml_teach.experiments.fno_settings import COLUMNS, TABLE_WIDTH
+    rows = [{"problem": "burgers_periodic", "resolution": 256, "input_scale": 1.0,
+             "spectral_precision": p, "stabilizer": "tanh", "policy": "amp-bf16", "status": "ok",
+             "rel_l2_error": 0.01234, "throughput": 1234.5, "memory_bytes": 3 * 2**20,
+             "note": "the run ended normally"} for p in ("full", "mixed", "half")]
+    text = st.fno_table(rows)
+    assert max(len(line) for line in text.splitlines()) <= TABLE_WIDTH
+    headers = [line.split() for line in text.split("\n\n") for line in line.splitlines()[:1]]
+    assert len(headers) >= 2 and all(h[:3] == ["spectral_precision", "stabilizer", "policy"] for h in headers)
+    assert {c for h in headers for c in h} == set(COLUMNS)
+    assert st.format_table(rows, ["problem", "status"], width=TABLE_WIDTH).count("\n\n") == 0

@@ -34,6 +34,7 @@ from ..training import Callback, TrainConfig, train
 COLUMNS = ["problem", "resolution", "input_scale", "spectral_precision", "stabilizer", "policy",
            "status", "rel_l2_error", "throughput", "memory_bytes", "memory_ratio", "note"]
 
+TABLE_WIDTH = 100  # characters: a notebook's output shows about this many before wrapping
 ERROR_POINTS = 10  # test-error evaluations per run (the live plot's error curve)
 
 @dataclass(frozen=True)
@@ -164,7 +165,9 @@ def with_memory_ratio(rows: Sequence[dict]) -> list[dict]:
 
 def fno_table(rows: Sequence[dict]) -> str:
     """The benchmark's table for ``rows`` (as the command line prints it)."""
-    return format_table(with_memory_ratio(rows), COLUMNS)
+    # split to fit a notebook's width, each part naming the setting of its rows
+    return format_table(with_memory_ratio(rows), COLUMNS, width=TABLE_WIDTH,
+                        keys=["spectral_precision", "stabilizer", "policy"])
 
 
 def oom_row(setting: FNOSetting, data: dict, device: torch.device) -> dict:
