@@ -11,9 +11,10 @@ from typing import Iterable
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogFormatterSciNotation, LogLocator, NullFormatter
 
 LOG_DECADES = 1.5  # data spanning at least this many powers of ten gets a log axis
+FEW_DECADES = 3.0  # below this span, ticks at 1, 2, 5 x 10^k read as plain numbers (20, 50, 100)
 
 
 def new_figure(width: float = 9.0, height: float = 5.0) -> Figure:
@@ -42,12 +43,17 @@ def scale_axis(ax, axis: str, values: Iterable[float], label: str | None) -> boo
     4x10^0 6x10^0 cannot crowd each other); set ``label`` (unless None), saying "(log scale)"
     when it is. Returns whether the axis is logarithmic."""
     positive = [v for v in values if v is not None and math.isfinite(v) and v > 0]
-    log = bool(positive) and math.log10(max(positive) / min(positive)) >= LOG_DECADES
+    decades = math.log10(max(positive) / min(positive)) if positive else 0.0
+    log = decades >= LOG_DECADES
     target = ax.xaxis if axis == "x" else ax.yaxis
     if log:
         (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
-        target.set_major_locator(LogLocator(base=10, numticks=6))
-        target.set_major_formatter(LogFormatterSciNotation(base=10))
+        if decades < FEW_DECADES:  # a decade or two: 20, 50, 100, 200 (short labels, never crowded)
+            target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=12))
+            target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        else:                      # many decades: 10^k only
+            target.set_major_locator(LogLocator(base=10, numticks=6))
+            target.set_major_formatter(LogFormatterSciNotation(base=10))
         target.set_minor_formatter(NullFormatter())  # minor ticks drawn, never labelled
     if label is not None:
         (ax.set_xlabel if axis == "x" else ax.set_ylabel)(label + (" (log scale)" if log else ""))
