@@ -16,6 +16,7 @@ from .metrics import mean_relative_l2, relative_l2
 from .placement import model_device, param_dtype, resolve_device, to_model, upcast
 from .precision import POLICIES, PrecisionPolicy, get_policy
 from .quick import is_quick, pick
+from .threads import choose_threads, use_threads
 from .tables import format_table
 from .training import Callback, History, TrainConfig, TrainStep, train
 # Models
@@ -52,7 +53,7 @@ __all__ = [
     "memory_kind", "saved_bytes", "time_fn",
     "mean_relative_l2", "relative_l2", "model_device", "param_dtype", "to_model", "upcast",
     "POLICIES", "PrecisionPolicy", "get_policy",
-    "is_quick", "pick", "format_table",
+    "is_quick", "pick", "format_table", "choose_threads", "use_threads",
     "Callback", "History", "TrainConfig", "TrainStep", "train",
     "FNO", "MLP", "DeepONet", "DeepONetConfig", "FNOConfig", "SpectralConv", "nonfinite_spectral_layers",
     "cache_dir",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import platform
 import sys
+from importlib import metadata
 from pathlib import Path
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ import torch
 
 from .meters import time_fn
 from .placement import resolve_device
+from .threads import FEW_CORES, cpu_cores
 
 
 def _cpu_name() -> str:
@@ -68,6 +70,7 @@ class CapabilityReport:
     matmul_size: int = 256     # n of the n x n matmuls timed
     details: tuple = ()        # (label, text) rows: GPU memory, compute capability, TF32 ...
     notes: tuple = ()          # warnings in words: unreliable timings, wasted CUDA build, Colab
+    ipywidgets: str = ""       # the ipywidgets version found ("7.7.1" on Colab), or "not installed"
 
     @property
     def fp16_is_slow(self) -> bool:
@@ -76,7 +79,7 @@ class CapabilityReport:
     def __str__(self) -> str:
         rows = [
             ("device", f"{self.device} ({self.device_name})"),
-            ("torch", f"{self.torch_version}, {self.threads} CPU thread(s)"),
+            ("torch", f"{self.torch_version}, {self.threads} CPU thread(s) on {cpu_cores()} core(s)"),
             *self.details,
             (f"matmul GFLOP/s ({self.matmul_size}x{self.matmul_size}"
              + (", one core)" if self.device == "cpu" else ")"),
@@ -84,6 +87,7 @@ class CapabilityReport:
             ("float16 compute", self.fp16_compute),
             ("bfloat16 compute", self.bf16_compute),
             ("half-precision FFT", self.half_fft),
+            ("ipywidgets", self.ipywidgets or "not reported"),
         ]
         width = max(len(k) for k, _ in rows)
         lines = [f"{k:<{width}} : {v}" for k, v in rows]
@@ -100,8 +104,20 @@ def _gpu_details(dev: torch.device) -> tuple[tuple[str, str], ...]:
              if torch.backends.cuda.matmul.allow_tf32 else "off (torch's default: exact float32)"))
 
 
-def _notes(dev: torch.device, spreads: dict) -> tuple[str, ...]:
+def _ipywidgets_version() -> str:
+    """The installed ipywidgets, read from its metadata (importing it is slow). Panels work with
+    7.x (Colab's 7.7.1) and 8.x; everything else runs without it."""
+    try:
+        return metadata.version("ipywidgets")
+    except metadata.PackageNotFoundError:
+        return "not installed (the widget panels need it; every plain cell runs without)"
+
+
+def _notes(dev: torch.device, spreads: dict, threads: int = 1) -> tuple[str, ...]:
     notes = []
+    if threads > 1 and (cpu_cores() <= FEW_CORES or threads > cpu_cores()):
+        notes.append(f"torch uses {threads} CPU threads on {cpu_cores()} core(s): with other programs "
+                     "running, steps can be 10-80x slower than with one; st.use_threads(1) sets one")
     if max(spreads.values()) > 1.0:
         notes.append("the matmul timings varied by more than 2x between runs: the machine is busy, "
                      "so the speed ratios above are rough (the best run of each is shown)")
@@ -148,4 +164,5 @@ def capability_report(device: str | torch.device = "auto", matmul_size: int | No
     return CapabilityReport(dev.type, name, torch.__version__, gflops,
                             _verdict(gflops["float16"], gflops["float32"]),
                             _verdict(gflops["bfloat16"], gflops["float32"]), half_fft,
-                            threads, n, details, _notes(dev, spreads))
+                            threads, n, details, _notes(dev, spreads, threads),
+                            _ipywidgets_version())

@@ -26,11 +26,31 @@ def _cell(key: str, value) -> str:
     return str(value)
 
 
-def format_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    """A fixed-width text table of ``rows`` showing ``columns`` (missing cells print as '-')."""
-    cells = [[_cell(c, row.get(c)) for c in columns] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+def _one_table(cells: list[dict], columns: Sequence[str]) -> list[str]:
+    widths = [max([len(c)] + [len(r[c]) for r in cells]) for c in columns]
     line = "  ".join(f"{c:<{w}}" for c, w in zip(columns, widths))
     out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(f"{v:<{w}}" for v, w in zip(r, widths)) for r in cells]
-    return "\n".join(out)
+    out += ["  ".join(f"{r[c]:<{w}}" for c, w in zip(columns, widths)) for r in cells]
+    return out
+
+
+def format_table(rows: Sequence[dict], columns: Sequence[str], width: int | None = None,
+                 keys: Sequence[str] = ()) -> str:
+    """A fixed-width text table of ``rows`` showing ``columns`` (missing cells print as '-').
+
+    With ``width``, a table wider than that is split into several tables that fit, each starting
+    with the ``keys`` columns, so every part reads on its own: a notebook wraps a long line into
+    an unreadable block.
+    """
+    cells = [{c: _cell(c, row.get(c)) for c in columns} for row in rows]
+    table = _one_table(cells, columns)
+    if width is None or len(table[0]) <= width:
+        return "\n".join(table)
+    parts, current = [], list(keys)
+    for column in (c for c in columns if c not in keys):
+        if len(current) > len(keys) and len(_one_table(cells, current + [column])[0]) > width:
+            parts.append(current)
+            current = list(keys)
+        current.append(column)
+    parts.append(current)
+    return "\n\n".join("\n".join(_one_table(cells, part)) for part in parts)

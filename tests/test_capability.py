@@ -23,3 +23,18 @@ def test_notes_name_a_busy_machine_and_a_wasted_cuda_build(monkeypatch):
     monkeypatch.setattr(torch.version, "cuda", "12.8")
     notes = capability._notes(torch.device("cpu"), {"float32": 0.1})
     assert any("CUDA build" in n for n in notes)
+
+
+def test_report_names_the_ipywidgets_it_found(monkeypatch):
+    """The Colab cell prints the report: a learner (or a teacher reading a screenshot) sees whether
+    Colab's ipywidgets 7.7.1 or an 8.x is in use."""
+    from importlib import metadata
+    import re
+    rows = dict(re.split(r"\s+: ", line, maxsplit=1) for line in str(st.capability_report("cpu")).splitlines()
+                if " : " in line)
+    assert rows["ipywidgets"] == metadata.version("ipywidgets")
+
+    def missing(name):
+        raise metadata.PackageNotFoundError(name)
+    monkeypatch.setattr(capability.metadata, "version", missing)
+    assert capability._ipywidgets_version().startswith("not installed")

@@ -5,7 +5,7 @@ import warnings
 import pytest
 import torch
 
-from sciml_teach import FNO, FNOConfig, SpectralConv, get_policy, nonfinite_spectral_layers
+from sciml_teach import Callback, FNO, FNOConfig, SpectralConv, get_policy, nonfinite_spectral_layers
 from sciml_teach.half_fft import half_fft_backend, irfftn_half, rfftn, rfftn_half
 from sciml_teach.meters import saved_bytes
 from sciml_teach.models.spectral import contract_pairs, contraction_path
@@ -183,7 +183,12 @@ def test_bench_rows_follow_the_contract(tmp_path, monkeypatch):
     monkeypatch.setenv("SCIML_TEACH_CACHE", str(tmp_path))
     monkeypatch.setenv("SCIML_TEACH_QUICK", "1")
     data = bench.fno_data("burgers")
-    ok = bench.run_fno_setting(bench.FNOSetting("mixed", "tanh", True), data, steps=3)
+    seen = []
+    class Keep(Callback):
+        def on_train_end(self, history):
+            seen.append(history)
+    ok = bench.run_fno_setting(bench.FNOSetting("mixed", "tanh", True), data, steps=3, callbacks=[Keep()])
+    assert len(seen[0].error) >= 3, "several test errors per run: the live error panel draws a curve"
     stress = bench.run_fno_setting(bench.FNOSetting("half", "none", True, 1e4), data, steps=3)
     for row in (ok, stress):
         assert {"spectral_precision", "stabilizer", "policy", "resolution", "status",

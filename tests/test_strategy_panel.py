@@ -2,6 +2,7 @@
 import torch
 
 from sciml_teach import StrategyPanel, SweepCase, strategy_bars, strategy_sweep, sweep_curves
+from sciml_teach.viz.render import placeholder, to_png as png
 
 
 def _one_step(strategy, M, N):
@@ -15,7 +16,7 @@ def test_panel_runs_the_chosen_strategy_and_draws_bars():
     assert [(r["strategy"], r["n_functions"], r["n_points"]) for r in panel.rows] == [("datavect", 4, 30)]
     assert panel.image.value[:4] == b"\x89PNG" and "ok" in panel.result.value
     panel.clear.click()
-    assert panel.rows == [] and panel.image.value == b""
+    assert panel.rows == [] and panel.image.value == png(placeholder(panel.PLACEHOLDER))
 
 
 def test_panel_shows_errors_instead_of_raising():

@@ -13,7 +13,8 @@ import torch
 from ..derivatives import STRATEGIES, get_strategy
 from ..experiments.strategy_runs import COLUMNS, default_cases, strategy_sweep
 from ..problems import OPERATOR_PROBLEMS, get_operator_problem
-from ..quick import is_quick, pick
+from ..quick import pick
+from ..threads import use_threads
 
 DESCRIPTION = ("ZCS vs FuncLoop, DataVect and forward mode: time, memory and agreement of one "
                "physics-informed DeepONet training step (Leng et al. 2024)")
@@ -41,16 +42,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "half the free GPU memory or a quarter of the available RAM")
     parser.add_argument("--width", type=int, default=128, help="DeepONet width and features K")
     parser.add_argument("--threads", type=int, default=None,
-                        help="CPU threads for torch; default 1 in quick mode on a CPU (steady "
-                             "on a shared laptop, where spinning threads wait for each other), "
-                             "torch's own choice otherwise")
+                        help="CPU threads for torch; default as the lessons choose: 1 on machines "
+                             "with at most 2 cores (steady on a shared laptop, where spinning "
+                             "threads wait for each other), torch's own choice otherwise")
 
 
 def run(args: argparse.Namespace, device: torch.device) -> list[dict]:
-    threads = args.threads or (1 if device.type == "cpu" and is_quick() else None)
-    if threads is not None:
-        torch.set_num_threads(threads)  # this benchmark process only
-        print(f"  torch CPU threads: {threads}", flush=True)
+    # the lessons' rule (one thread on <= 2 cores, else torch's default) unless --threads says
+    print("  " + use_threads(args.threads), flush=True)  # this benchmark process only
     strategies = [get_strategy(s.strip()).name for s in args.strategies.split(",")]
     problems = [s.strip() for s in args.problems.split(",")]
     for name in problems:

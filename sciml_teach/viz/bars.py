@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from .panels import Panel
 from .render import new_figure as _figure
+from .render import placeholder, scale_axis
 from .render import to_png as png
 
 COLOURS = {"funcloop": "#d62728", "datavect": "#ff7f0e", "zcs": "#2ca02c", "forward": "#1f77b4"}
@@ -23,7 +24,8 @@ def _label(row: dict) -> str:
 
 
 def strategy_bars(rows: Sequence[dict]) -> Figure:
-    """Step time and memory, one bar per ``ok`` row of the ZCS benchmark (log scale)."""
+    """Step time and memory, one bar per ``ok`` row of the ZCS benchmark (a log scale only where
+    the bars span decades, and then the axis says so)."""
     ok = [r for r in rows if r["status"] == "ok"]
     fig = _figure(9, 3.2)
     for ax, key, scale, unit in zip(fig.subplots(1, 2), ["step_time_s", "memory_bytes"],
@@ -31,8 +33,7 @@ def strategy_bars(rows: Sequence[dict]) -> Figure:
         bars = ax.bar([_label(r) for r in ok], [r[key] * scale for r in ok],
                       color=[COLOURS.get(r["strategy"], "grey") for r in ok])
         ax.bar_label(bars, fmt="%.3g", fontsize=7)
-        ax.set_yscale("log")
-        ax.set_ylabel(unit)
+        scale_axis(ax, "y", [r[key] * scale for r in ok], unit)
         ax.tick_params(axis="x", labelsize=7)
     return fig
 
@@ -53,11 +54,13 @@ def sweep_curves(rows: Sequence[dict], x: str = "n_functions") -> Figure:
         over = [r for r in mine if r["status"] == "over_budget"]
         ax_mem.plot([r[x] for r in over], [r["predicted_bytes"] / 2**20 for r in over], "x",
                     color=colour, ms=10, mew=2)
-    for ax, unit in [(ax_mem, "MiB (x: over budget, predicted)"), (ax_time, "ms per step")]:
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel(x.replace("n_", "number of "))
-        ax.set_ylabel(unit)
+    shown = [r for r in rows if r["status"] in ("ok", "over_budget")]
+    memory = [(r["memory_bytes"] if r["status"] == "ok" else r["predicted_bytes"]) / 2**20 for r in shown]
+    times = [1e3 * r["step_time_s"] for r in rows if r["status"] == "ok"]
+    for ax, unit, ys in [(ax_mem, "MiB (x = over budget)", memory),
+                         (ax_time, "ms per step", times)]:
+        scale_axis(ax, "x", [r[x] for r in shown], x.replace("n_", "number of "))
+        scale_axis(ax, "y", ys, unit)
     ax_mem.legend(fontsize=8)
     return fig
 
@@ -67,6 +70,8 @@ RowFn = Callable[[str, int, int], dict]  # (strategy, M, N) -> one benchmark row
 
 class StrategyPanel(Panel):
     """Pick a strategy, M and N; press Run to time one training step; bars accumulate."""
+
+    PLACEHOLDER = "press Run one step: the bars appear here"
 
     def __init__(self, run: RowFn, strategies: Sequence[str], n_functions: int = 20,
                  n_points: int = 1000, max_functions: int = 200, max_points: int = 8000):
@@ -80,7 +85,7 @@ class StrategyPanel(Panel):
         self.button = widgets.Button(description="Run one step", button_style="primary")
         self.clear = widgets.Button(description="Clear")
         self.result, self.out = widgets.HTML(), widgets.Output()
-        self.image = widgets.Image(format="png")
+        self.image = widgets.Image(value=png(placeholder(self.PLACEHOLDER)), format="png")
         self.button.on_click(self.on_run)
         self.clear.on_click(self.on_clear)
         self.widget = widgets.VBox([self.strategy, widgets.HBox([self.M, self.N]),
@@ -100,4 +105,4 @@ class StrategyPanel(Panel):
 
     def on_clear(self, _button=None) -> None:
         self.rows.clear()
-        self.image.value = b""
+        self.image.value = png(placeholder(self.PLACEHOLDER))

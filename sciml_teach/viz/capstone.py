@@ -55,7 +55,8 @@ class CombinationPanel(Panel):
         self.clear = widgets.Button(description="Clear")
         self.result, self.out = widgets.HTML(), widgets.Output()
         self.image = widgets.Image(format="png")
-        self.plot = LivePlot(every_s=0.5, image_widget=self.image)
+        self.plot = LivePlot(every_s=0.5, image_widget=self.image,
+                             placeholder="press Train: loss, error, step time and memory appear here")
         self.button.on_click(self.on_train)
         self.clear.on_click(self.on_clear)
         self.widget = widgets.VBox([self.strategy, self.policy,

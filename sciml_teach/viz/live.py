@@ -11,7 +11,8 @@ import time
 
 from ..meters import format_bytes
 from ..training import Callback, History
-from .render import PngView, new_figure
+from .render import PngView, new_figure, scale_axis
+from .render import placeholder as placeholder_figure
 
 PANELS = [("loss", "loss", True), ("error", "relative L2 error", True),
           ("step_time_s", "step time (ms)", False), ("memory_bytes", "memory (MiB)", False)]
@@ -43,11 +44,15 @@ class LivePlot:
 
     DRAW_SHARE = 0.2  # largest fraction of wall time spent redrawing
 
-    def __init__(self, every_s: float = 1.0, image_widget=None, title: str = ""):
+    def __init__(self, every_s: float = 1.0, image_widget=None, title: str = "",
+                 placeholder: str | None = None):
         self.every_s, self.title = every_s, title
+        self.placeholder = placeholder  # shown while there are no runs (a panel's "press Train")
         self.runs: dict[str, History] = {}
         self.view = PngView(image_widget)
         self.fig = new_figure()
+        if placeholder is not None:
+            self.view.show(placeholder_figure(placeholder))
         self.draws = 0  # how many times the figure was redrawn (tests and the browser check it)
         self._last = -math.inf  # when the last draw ended
         self._draw_s = 0.0      # how long the last draw took
@@ -61,18 +66,22 @@ class LivePlot:
         wait = max(self.every_s, self._draw_s * (1 - self.DRAW_SHARE) / self.DRAW_SHARE)
         if not force and start - self._last < wait:
             return
+        if not self.runs and self.placeholder is not None:
+            self.view.show(placeholder_figure(self.placeholder))
+            return
         self.fig.clear()
         axes = self.fig.subplots(2, 2)
         for ax, (key, label, log) in zip(axes.ravel(), PANELS):
             for name, h in self.runs.items():
                 self._plot_metric(ax, h, key, name)
-            ax.set_title(label, fontsize=9)
             ax.set_xlabel("step", fontsize=8)
-            if log:
-                ax.set_yscale("log")
+            if log:  # a log scale only where the values span decades, and the title says so
+                values = [v for h in self.runs.values() for v in (h.loss if key == "loss" else h.error)]
+                label += " (log scale)" if scale_axis(ax, "y", values, None) else ""
             else:  # time and memory from zero, so a 4-byte difference does not fill the panel
                 ax.set_ylim(bottom=0)
                 ax.ticklabel_format(axis="y", useOffset=False)
+            ax.set_title(label, fontsize=9)
         if self.runs:
             axes[0, 0].legend(fontsize=8)
         if self.title:
@@ -85,7 +94,7 @@ class LivePlot:
     @staticmethod
     def _plot_metric(ax, h: History, key: str, name: str) -> None:
         if key == "error":
-            ax.plot(h.error_steps, h.error, marker="o", ms=3, label=name)
+            ax.plot(h.error_steps, h.error, "o-", ms=3, label=name)  # a curve, points marked
         elif key == "step_time_s":
             ax.plot([1e3 * s for s in h.step_time_s], label=name, lw=0.8)
         elif key == "memory_bytes":

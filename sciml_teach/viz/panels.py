@@ -32,8 +32,12 @@ class Panel:
     result: widgets.HTML    # one line saying what happened
     out: widgets.Output     # tracebacks of failed actions
 
-    def _repr_mimebundle_(self, **kwargs):  # display(panel) shows its widget
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _ipython_display_(self) -> None:
+        """display(panel), or a cell ending in a panel, shows its widget. IPython asks for this
+        method first, and ``display(widget)`` works under ipywidgets 7 (Colab ships 7.7.1, whose
+        widgets have only ``_ipython_display_``) and 8 (only ``_repr_mimebundle_``) alike."""
+        from IPython.display import display
+        display(self.widget)
 
     def _guarded(self, action: Callable[[], object]):
         """Run ``action()`` with the button disabled; an error is shown in the panel, not raised."""
@@ -77,7 +81,8 @@ class PrecisionPanel(Panel):
         self.result = widgets.HTML()
         self.image = widgets.Image(format="png")
         self.out = widgets.Output()
-        self.plot = LivePlot(every_s=0.5, image_widget=self.image)
+        self.plot = LivePlot(every_s=0.5, image_widget=self.image,
+                             placeholder="press Train: loss, error, step time and memory appear here")
         self.histories: dict[str, History] = {}
         self.button.on_click(self.on_train)
         self.clear.on_click(self.on_clear)
