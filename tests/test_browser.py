@@ -1,4 +1,4 @@
-"""End to end: lesson 03 in JupyterLab, driven by headless Chromium (issue 5).
+"""End to end: lessons 03, 05 and 06 in JupyterLab, driven by headless Chromium.
 
 Starts a private JupyterLab (127.0.0.1, a free port, a random token, every config dir in a temp
 dir), runs all of notebooks/03_amp_recovery.ipynb in quick mode, checks that no cell shows an
@@ -219,5 +219,31 @@ def test_lesson_03_runs_and_its_panel_trains_in_a_real_browser(sync_playwright, 
             shot = tmp_path / "lesson03.png"
             _screenshot(page, notebook, shot)
             shutil.copy(shot, _output_dir() / "lesson03.png")
+        finally:
+            context.close()
+
+
+@pytest.mark.parametrize("lesson", ["05_zero_coordinate_shift", "06_fno_mixed_precision"])
+def test_lessons_05_and_06_render_their_figures_in_a_real_browser(sync_playwright, jupyter,
+                                                                  tmp_path, lesson):
+    """The sweep and FNO figures as a learner sees them: no error in any cell, every figure an
+    image, and a full-page screenshot in test-output/browser/ to check the axes by eye."""
+    from playwright.sync_api import expect
+    base, token = jupyter
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
+            args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1600})
+        try:
+            page = context.new_page()
+            page.goto(f"{base}/lab/tree/{lesson}.ipynb?reset&token={token}")
+            notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+            expect(notebook.locator(".jp-Cell").first).to_be_visible(timeout=60_000)
+            _run_all_and_wait(page, notebook)
+            assert not _errors(notebook), "a cell shows an error"
+            assert notebook.locator(".jp-OutputArea-output img").count() >= 2, "figures are images"
+            shot = tmp_path / f"{lesson[:2]}.png"
+            _screenshot(page, notebook, shot)
+            shutil.copy(shot, _output_dir() / f"lesson{lesson[:2]}.png")
         finally:
             context.close()
