@@ -7,6 +7,7 @@ the result line change. A screenshot lands in test-output/browser/. Facts this r
 the project's browser-testing notes (Debian chromium, never `playwright install`, the
 "No Kernel | Initializing" race, the news popup).
 """
+import contextlib
 import json
 import os
 import re
@@ -183,7 +184,10 @@ def _screenshot(page, notebook, path: Path) -> None:
     page.screenshot(path=str(path))
 
 
-def test_lesson_03_runs_and_its_panel_trains_in_a_real_browser(sync_playwright, jupyter, tmp_path):
+@contextlib.contextmanager
+def _lesson_run_in_browser(sync_playwright, jupyter, tmp_path, name: str):
+    """Open notebooks/<name> in JupyterLab in headless Chromium, Run All, wait, check no cell
+    failed; yield (page, notebook panel) and close the browser afterwards."""
     from playwright.sync_api import expect
     base, token = jupyter
     with sync_playwright() as pw:
@@ -192,35 +196,40 @@ def test_lesson_03_runs_and_its_panel_trains_in_a_real_browser(sync_playwright, 
             args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1600})
         try:
             page = context.new_page()
-            page.goto(f"{base}/lab/tree/{NOTEBOOK}?reset&token={token}")
+            page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
             notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
             expect(notebook.locator(".jp-Cell").first).to_be_visible(timeout=60_000)
             _run_all_and_wait(page, notebook)
             assert not _errors(notebook), "a cell shows an error"
-
-            # The PrecisionPanel: pick another policy, press Train, watch the plot change.
-            policy = notebook.locator(".widget-toggle-buttons").filter(has_text="amp-bf16").first
-            train = notebook.locator("button.jupyter-button", has_text=re.compile(r"^\s*Train\s*$"))
-            image = notebook.locator("img.widget-image")
-            result = notebook.locator(".widget-html-content").filter(has_text="eps=")
-            expect(result).to_contain_text("amp-fp16", timeout=30_000)  # the plain cell's run
-            expect(image).to_have_attribute("src", re.compile(r"\S"), timeout=30_000)
-            before = image.get_attribute("src")
-            choice = policy.locator("button.widget-toggle-button", has_text=re.compile(r"^amp-bf16$"))
-            choice.click()
-            expect(choice).to_have_class(re.compile(r"mod-active"))
-            train.click()
-            expect(result).to_contain_text("amp-bf16", timeout=60_000)
-            expect(image).not_to_have_attribute("src", before, timeout=30_000)
-            expect(train).to_be_enabled(timeout=30_000)  # the callback finished
-            assert "Error" not in result.inner_text(), result.inner_text()
-            assert not _errors(notebook), "an error appeared after pressing Train"
-
-            shot = tmp_path / "lesson03.png"
-            _screenshot(page, notebook, shot)
-            shutil.copy(shot, _output_dir() / "lesson03.png")
+            yield page, notebook
         finally:
             context.close()
+
+
+def test_lesson_03_runs_and_its_panel_trains_in_a_real_browser(sync_playwright, jupyter, tmp_path):
+    from playwright.sync_api import expect
+    with _lesson_run_in_browser(sync_playwright, jupyter, tmp_path, NOTEBOOK) as (page, notebook):
+        # The PrecisionPanel: pick another policy, press Train, watch the plot change.
+        policy = notebook.locator(".widget-toggle-buttons").filter(has_text="amp-bf16").first
+        train = notebook.locator("button.jupyter-button", has_text=re.compile(r"^\s*Train\s*$"))
+        image = notebook.locator("img.widget-image")
+        result = notebook.locator(".widget-html-content").filter(has_text="eps=")
+        expect(result).to_contain_text("amp-fp16", timeout=30_000)  # the plain cell's run
+        expect(image).to_have_attribute("src", re.compile(r"\S"), timeout=30_000)
+        before = image.get_attribute("src")
+        choice = policy.locator("button.widget-toggle-button", has_text=re.compile(r"^amp-bf16$"))
+        choice.click()
+        expect(choice).to_have_class(re.compile(r"mod-active"))
+        train.click()
+        expect(result).to_contain_text("amp-bf16", timeout=60_000)
+        expect(image).not_to_have_attribute("src", before, timeout=30_000)
+        expect(train).to_be_enabled(timeout=30_000)  # the callback finished
+        assert "Error" not in result.inner_text(), result.inner_text()
+        assert not _errors(notebook), "an error appeared after pressing Train"
+
+        shot = tmp_path / "lesson03.png"
+        _screenshot(page, notebook, shot)
+        shutil.copy(shot, _output_dir() / "lesson03.png")
 
 
 @pytest.mark.parametrize("lesson", ["05_zero_coordinate_shift", "06_fno_mixed_precision"])
@@ -228,22 +237,8 @@ def test_lessons_05_and_06_render_their_figures_in_a_real_browser(sync_playwrigh
                                                                   tmp_path, lesson):
     """The sweep and FNO figures as a learner sees them: no error in any cell, every figure an
     image, and a full-page screenshot in test-output/browser/ to check the axes by eye."""
-    from playwright.sync_api import expect
-    base, token = jupyter
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1600})
-        try:
-            page = context.new_page()
-            page.goto(f"{base}/lab/tree/{lesson}.ipynb?reset&token={token}")
-            notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-            expect(notebook.locator(".jp-Cell").first).to_be_visible(timeout=60_000)
-            _run_all_and_wait(page, notebook)
-            assert not _errors(notebook), "a cell shows an error"
-            assert notebook.locator(".jp-OutputArea-output img").count() >= 2, "figures are images"
-            shot = tmp_path / f"{lesson[:2]}.png"
-            _screenshot(page, notebook, shot)
-            shutil.copy(shot, _output_dir() / f"lesson{lesson[:2]}.png")
-        finally:
-            context.close()
+    with _lesson_run_in_browser(sync_playwright, jupyter, tmp_path, f"{lesson}.ipynb") as (page, notebook):
+        assert notebook.locator(".jp-OutputArea-output img").count() >= 2, "figures are images"
+        shot = tmp_path / f"{lesson[:2]}.png"
+        _screenshot(page, notebook, shot)
+        shutil.copy(shot, _output_dir() / f"lesson{lesson[:2]}.png")
