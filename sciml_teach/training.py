@@ -20,7 +20,6 @@ import torch
 
 from .placement import resolve_device
 from .meters import SavedTensorMeter, memory_kind
-from .placement import param_dtype  # noqa: F401 (train's docstring names it)
 from .precision import PrecisionPolicy, get_policy
 
 

@@ -13,7 +13,7 @@ from typing import Callable, Mapping, Sequence
 from ..experiments.capstone import Combination
 from ..meters import format_bytes
 from ..training import Callback, History
-from .live import LivePlot
+from .live import TRAIN_PLACEHOLDER, LivePlot
 from .panels import Panel
 
 CombinationRun = Callable[[Combination, Sequence[Callback]], History]
@@ -56,7 +56,7 @@ class CombinationPanel(Panel):
         self.result, self.out = widgets.HTML(), widgets.Output()
         self.image = widgets.Image(format="png")
         self.plot = LivePlot(every_s=0.5, image_widget=self.image,
-                             placeholder="press Train: loss, error, step time and memory appear here")
+                             placeholder=TRAIN_PLACEHOLDER)
         self.button.on_click(self.on_train)
         self.clear.on_click(self.on_clear)
         self.widget = widgets.VBox([self.strategy, self.policy,

@@ -14,6 +14,8 @@ from ..training import Callback, History
 from .render import PngView, new_figure, scale_axis
 from .render import placeholder as placeholder_figure
 
+TRAIN_PLACEHOLDER = "press Train: loss, error, step time and memory appear here"
+
 PANELS = [("loss", "loss", True), ("error", "relative L2 error", True),
           ("step_time_s", "step time (ms)", False), ("memory_bytes", "memory (MiB)", False)]
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from ..formats import describe
 from ..precision import POLICIES
 from ..training import Callback, History, TrainConfig
-from .live import LivePlot
+from .live import TRAIN_PLACEHOLDER, LivePlot
 
 if TYPE_CHECKING:  # for the annotations only: panels import ipywidgets when built
     import ipywidgets as widgets
@@ -82,7 +82,7 @@ class PrecisionPanel(Panel):
         self.image = widgets.Image(format="png")
         self.out = widgets.Output()
         self.plot = LivePlot(every_s=0.5, image_widget=self.image,
-                             placeholder="press Train: loss, error, step time and memory appear here")
+                             placeholder=TRAIN_PLACEHOLDER)
         self.histories: dict[str, History] = {}
         self.button.on_click(self.on_train)
         self.clear.on_click(self.on_clear)

@@ -39,9 +39,10 @@ def placeholder(text: str) -> Figure:
 
 def scale_axis(ax, axis: str, values: Iterable[float], label: str | None) -> bool:
     """Make ``ax``'s ``axis`` ("x" or "y") logarithmic only where the positive ``values`` span at
-    least LOG_DECADES powers of ten, with ticks labelled at whole decades only (so labels like
-    4x10^0 6x10^0 cannot crowd each other); set ``label`` (unless None), saying "(log scale)"
-    when it is. Returns whether the axis is logarithmic."""
+    least LOG_DECADES powers of ten; its ticks then read 20, 50, 100 (under FEW_DECADES) or 10^k
+    (more), and minor ticks are never labelled, so labels like 4x10^0 6x10^0 cannot crowd each
+    other. Sets ``label`` (unless None), saying "(log scale)" when it is. Returns whether the axis
+    is logarithmic."""
     positive = [v for v in values if v is not None and math.isfinite(v) and v > 0]
     decades = math.log10(max(positive) / min(positive)) if positive else 0.0
     log = decades >= LOG_DECADES
