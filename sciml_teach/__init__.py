@@ -7,6 +7,7 @@ Fourier Neural Operators (Tu et al. 2024, arXiv:2307.15034) and Zero Coordinate 
 """
 # Foundation: devices, precision, meters, the training loop (lessons 00-03)
 from .capability import CapabilityReport, capability_report
+from .course import LESSONS, Lesson, course_rows, lesson, lesson_steps
 from .diagnostics import gradient_magnitudes, lost_update_fraction, range_fractions
 from .formats import (DTYPES, bit_fields, describe, format_facts, round_to, smallest_surviving_update,
                       ulp, update_survives)
@@ -27,6 +28,9 @@ from .problems import (OPERATOR_PROBLEMS, BurgersPeriodic, BurgersPINN, Kirchhof
                        ReactionDiffusion, cole_hopf, collocation_points, get_operator_problem, grf_1d,
                        grf_periodic)
 # Runs the lessons and benchmarks share: PINNs per policy, operator losses (lessons 02-05)
+from .experiments import (ScaleTrace, clipped_step, clipping_norms, matmul_errors, matmul_times,
+                          resume_runs, scale_trace)
+from .experiments import initial_errors, same_weights, seeded_model, train_seeds
 from .experiments import (SweepCase, data_loss, physics_loss, relative_error, residual_loss,
                           strategy_sweep, final_errors, seed_table, train_pinn, train_pinn_seeds)
 # Derivative strategies for physics-informed DeepONets (lessons 04-05)
@@ -46,6 +50,7 @@ from .viz.capstone import CombinationPanel, combination_label, combination_table
 
 __all__ = [
     "CapabilityReport", "capability_report", "resolve_device",
+    "LESSONS", "Lesson", "course_rows", "lesson", "lesson_steps",
     "gradient_magnitudes", "lost_update_fraction", "range_fractions",
     "DTYPES", "bit_fields", "describe", "format_facts", "round_to", "smallest_surviving_update",
     "ulp", "update_survives",
@@ -62,6 +67,8 @@ __all__ = [
     "grf_1d", "grf_periodic",
     "SweepCase", "data_loss", "physics_loss", "relative_error", "residual_loss", "strategy_sweep",
     "final_errors", "seed_table", "train_pinn", "train_pinn_seeds",
+    "ScaleTrace", "clipped_step", "clipping_norms", "matmul_errors", "matmul_times", "resume_runs",
+    "scale_trace", "initial_errors", "same_weights", "seeded_model", "train_seeds",
     "STRATEGIES", "DataVect", "DerivativeStrategy", "Forward", "FuncLoop", "ZCS", "get_strategy",
     "graph_nodes",
     "irfftn_half", "rfftn_half", "FNOSetting", "fno_data", "fno_table", "run_fno_setting",

@@ -115,21 +115,23 @@ def loss_and_error(data: dict, scale: float, batch: int, device: torch.device, s
 
 def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str = "auto",
                     steps: int | None = None, callbacks: Sequence[Callback] = (),
-                    memory: str = "autograd_saved") -> dict:
+                    memory: str = "autograd_saved", seed: int = 0) -> dict:
     """Train one configuration on ``data`` (from :func:`fno_data`) and return its row.
 
     ``steps`` defaults to 150 in quick mode and 2000 otherwise; ``callbacks`` go to the
     training loop (a live plot, for instance). ``device="auto"`` picks CUDA when present.
     ``memory`` is the TrainConfig.memory_kind: bytes saved for backward (lesson 06, the same on
-    every machine) or "auto" (the CUDA peak on a GPU: the benchmark).
+    every machine) or "auto" (the CUDA peak on a GPU: the benchmark). ``seed`` draws the initial
+    weights and the batch order: settings run with the same seed start from the same weights.
     """
     device = resolve_device(device)
     policy = get_policy(policy_name(setting, device))
     row = {"problem": data["problem"], "resolution": data["resolution"],
            "input_scale": setting.input_scale, "spectral_precision": setting.precision,
            "stabilizer": setting.stabilizer, "policy": policy.name, "half_dtype": "float16",
-           "rel_l2_error": math.nan, "throughput": math.nan, "memory_bytes": None, "note": ""}
-    torch.manual_seed(0)
+           "rel_l2_error": math.nan, "throughput": math.nan, "memory_bytes": None, "note": "",
+           "seed": seed}
+    torch.manual_seed(seed)
     config = FNOConfig(modes=data["modes"], width=pick(24, 32), layers=4,
                        projection=pick(64, 128), precision=setting.precision,
                        stabilizer=setting.stabilizer, half_dtype=torch.float16)
@@ -140,14 +142,14 @@ def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str 
         bad = nonfinite_spectral_layers(model, probe)
     if bad:
         return {**row, "status": "overflow", "note": f"inf/NaN from {bad[0]}"}
-    loss_fn, error_fn = loss_and_error(data, setting.input_scale, batch, device)
+    loss_fn, error_fn = loss_and_error(data, setting.input_scale, batch, device, seed)
     steps = steps or pick(150, 2000)
     # ERROR_POINTS test errors per run, so the live error panel draws a curve (diagnostics
     # run beside the timed step: the throughput is unchanged)
     history = train(model, loss_fn, TrainConfig(steps=steps, lr=3e-3, policy=policy,
                                                 device=str(device),
                                                 error_every=max(1, steps // ERROR_POINTS),
-                                                memory_kind=memory),
+                                                memory_kind=memory, seed=seed),
                     error_fn=error_fn, callbacks=callbacks)
     error = history.final_error
     status = history.status if math.isfinite(error) else "diverged"
