@@ -221,3 +221,10 @@ def test_savings_check_fails_when_amp_is_not_applied():
     mem = {pair: h.memory_bytes[-1] for pair, h in runs.items()}
     fails(cell("07", "saved = st.combined_savings(runs, baseline, amp)"), "save more memory than either alone",
           runs=runs, baseline="datavect", amp=amp, mem=mem, both=("zcs", amp))
+
+
+def test_gradient_histogram_check_fails_when_scaling_does_nothing():
+    def unscaled(values, name, scale=1.0):
+        return st.range_fractions(values, name)                    # the scale "forgotten"
+    fails(cell("03", "before, after = st.range_fractions("), "scaling by S lifts them",
+          st=st_with(range_fractions=unscaled), poisson=st.Poisson1D(), weight=1e-5)
