@@ -15,6 +15,7 @@ from .meters import (MemoryReading, SavedTensorMeter, TimeStats, format_bytes, m
 from .metrics import mean_relative_l2, relative_l2
 from .placement import model_device, param_dtype, resolve_device, to_model, upcast
 from .precision import POLICIES, PrecisionPolicy, get_policy
+from .memory_account import MemoryAccount, memory_account
 from .quick import is_quick, pick
 from .threads import choose_threads, use_threads
 from .tables import format_table
@@ -29,6 +30,8 @@ from .problems import (OPERATOR_PROBLEMS, BurgersPeriodic, BurgersPINN, Kirchhof
 # Runs the lessons and benchmarks share: PINNs per policy, operator losses (lessons 02-05)
 from .experiments import (SweepCase, data_loss, physics_loss, relative_error, residual_loss,
                           strategy_sweep, final_errors, seed_table, train_pinn, train_pinn_seeds)
+# The whole memory bill of a step, per policy and per strategy (lessons 03, 05)
+from .experiments import pinn_step_account, policy_memory_accounts, strategy_memory_accounts
 # Derivative strategies for physics-informed DeepONets (lessons 04-05)
 from .derivatives import (STRATEGIES, DataVect, DerivativeStrategy, Forward, FuncLoop, ZCS,
                           get_strategy, graph_nodes)
@@ -53,6 +56,7 @@ __all__ = [
     "memory_kind", "saved_bytes", "time_fn",
     "mean_relative_l2", "relative_l2", "model_device", "param_dtype", "to_model", "upcast",
     "POLICIES", "PrecisionPolicy", "get_policy",
+    "MemoryAccount", "memory_account",
     "is_quick", "pick", "format_table", "choose_threads", "use_threads",
     "Callback", "History", "TrainConfig", "TrainStep", "train",
     "FNO", "MLP", "DeepONet", "DeepONetConfig", "FNOConfig", "SpectralConv", "nonfinite_spectral_layers",
@@ -62,6 +66,7 @@ __all__ = [
     "grf_1d", "grf_periodic",
     "SweepCase", "data_loss", "physics_loss", "relative_error", "residual_loss", "strategy_sweep",
     "final_errors", "seed_table", "train_pinn", "train_pinn_seeds",
+    "pinn_step_account", "policy_memory_accounts", "strategy_memory_accounts",
     "STRATEGIES", "DataVect", "DerivativeStrategy", "Forward", "FuncLoop", "ZCS", "get_strategy",
     "graph_nodes",
     "irfftn_half", "rfftn_half", "FNOSetting", "fno_data", "fno_table", "run_fno_setting",

@@ -7,6 +7,7 @@ something takes ``device="auto"`` (CUDA when present, else CPU) or a config that
 from .capstone import Combination, combination_list, combined_savings, step_memory, train_combination
 from .fno_settings import FNOSetting, fno_data, fno_table, fno_table_rows, run_fno_setting
 from .memory_budget import available_memory, default_memory_budget
+from .memory_runs import pinn_step_account, policy_memory_accounts, strategy_memory_accounts
 from .operator_runs import data_loss, physics_loss, relative_error, residual_loss
 from .pinn_runs import final_errors, policy_table_rows, seed_table, train_pinn, train_pinn_seeds
 from .strategy_runs import SweepCase, strategy_sweep
@@ -14,6 +15,7 @@ from .strategy_runs import SweepCase, strategy_sweep
 __all__ = ["Combination", "combination_list", "combined_savings", "step_memory", "train_combination",
            "FNOSetting", "fno_data", "fno_table", "fno_table_rows", "run_fno_setting",
            "available_memory", "default_memory_budget",
+           "pinn_step_account", "policy_memory_accounts", "strategy_memory_accounts",
            "data_loss", "physics_loss", "relative_error", "residual_loss",
            "final_errors", "policy_table_rows", "seed_table", "train_pinn",
            "train_pinn_seeds", "SweepCase", "strategy_sweep"]

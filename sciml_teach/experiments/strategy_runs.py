@@ -21,6 +21,7 @@ import torch
 
 from ..placement import resolve_device
 from ..derivatives import get_strategy
+from ..memory_account import MemoryAccount, memory_account
 from ..meters import measure_memory, time_fn
 from ..models.deeponet import DeepONet, DeepONetConfig
 from ..placement import to_model, upcast
@@ -80,6 +81,23 @@ def make_step(problem, strategy, model, branch, points, policy, device, keep: di
         loss.backward()
         keep["fields"] = {r: f.detach().cpu().double() for r, f in fields.items()}
     return step
+
+
+def strategy_step_account(problem_name: str, strategy, n_functions: int, n_points: int,
+                          policy="fp32", width: int = 128, seed: int = 0,
+                          device: str | torch.device = "auto") -> MemoryAccount:
+    """The whole memory of one training step *with* its Adam update (parameters, gradients,
+    optimizer state, activations; see :func:`sciml_teach.memory_account.memory_account`)."""
+    device = resolve_device(device)
+    problem, branch, points = case_inputs(SweepCase(problem_name, n_functions, n_points), seed)
+    model = get_policy(policy).cast_model(make_model(problem, seed, width).to(device))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    backward = make_step(problem, strategy, model, branch, points, policy, device, {})
+
+    def step():
+        backward()
+        optimizer.step()
+    return memory_account(model, optimizer, step, device)
 
 
 def reference_fields(problem, model, branch, points) -> dict:
