@@ -16,6 +16,8 @@ from .metrics import mean_relative_l2, relative_l2
 from .placement import model_device, param_dtype, resolve_device, to_model, upcast
 from .precision import POLICIES, PrecisionPolicy, get_policy
 from .memory_account import MemoryAccount, memory_account
+from .half_updates import (HalfUpdates, KahanUpdates, NearestUpdates, StochasticRoundingUpdates,
+                           stochastic_round)
 from .quick import is_quick, pick
 from .threads import choose_threads, use_threads
 from .tables import format_table
@@ -32,6 +34,8 @@ from .experiments import (SweepCase, data_loss, physics_loss, relative_error, re
                           strategy_sweep, final_errors, seed_table, train_pinn, train_pinn_seeds)
 # The whole memory bill of a step, per policy and per strategy (lessons 03, 05)
 from .experiments import pinn_step_account, policy_memory_accounts, strategy_memory_accounts
+# Rescuing pure 16-bit training without float32 master weights (end of lesson 02)
+from .experiments import remedy_optimizer, remedy_ratios, train_pinn_remedies
 # Derivative strategies for physics-informed DeepONets (lessons 04-05)
 from .derivatives import (STRATEGIES, DataVect, DerivativeStrategy, Forward, FuncLoop, ZCS,
                           get_strategy, graph_nodes)
@@ -57,6 +61,7 @@ __all__ = [
     "mean_relative_l2", "relative_l2", "model_device", "param_dtype", "to_model", "upcast",
     "POLICIES", "PrecisionPolicy", "get_policy",
     "MemoryAccount", "memory_account",
+    "HalfUpdates", "KahanUpdates", "NearestUpdates", "StochasticRoundingUpdates", "stochastic_round",
     "is_quick", "pick", "format_table", "choose_threads", "use_threads",
     "Callback", "History", "TrainConfig", "TrainStep", "train",
     "FNO", "MLP", "DeepONet", "DeepONetConfig", "FNOConfig", "SpectralConv", "nonfinite_spectral_layers",
@@ -66,6 +71,7 @@ __all__ = [
     "grf_1d", "grf_periodic",
     "SweepCase", "data_loss", "physics_loss", "relative_error", "residual_loss", "strategy_sweep",
     "final_errors", "seed_table", "train_pinn", "train_pinn_seeds",
+    "remedy_optimizer", "remedy_ratios", "train_pinn_remedies",
     "pinn_step_account", "policy_memory_accounts", "strategy_memory_accounts",
     "STRATEGIES", "DataVect", "DerivativeStrategy", "Forward", "FuncLoop", "ZCS", "get_strategy",
     "graph_nodes",

@@ -10,6 +10,7 @@ from .memory_budget import available_memory, default_memory_budget
 from .memory_runs import pinn_step_account, policy_memory_accounts, strategy_memory_accounts
 from .operator_runs import data_loss, physics_loss, relative_error, residual_loss
 from .pinn_runs import final_errors, policy_table_rows, seed_table, train_pinn, train_pinn_seeds
+from .remedy_runs import remedy_optimizer, remedy_ratios, train_pinn_remedies
 from .strategy_runs import SweepCase, strategy_sweep
 
 __all__ = ["Combination", "combination_list", "combined_savings", "step_memory", "train_combination",
@@ -18,4 +19,5 @@ __all__ = ["Combination", "combination_list", "combined_savings", "step_memory",
            "pinn_step_account", "policy_memory_accounts", "strategy_memory_accounts",
            "data_loss", "physics_loss", "relative_error", "residual_loss",
            "final_errors", "policy_table_rows", "seed_table", "train_pinn",
-           "train_pinn_seeds", "SweepCase", "strategy_sweep"]
+           "train_pinn_seeds", "remedy_optimizer", "remedy_ratios", "train_pinn_remedies",
+           "SweepCase", "strategy_sweep"]

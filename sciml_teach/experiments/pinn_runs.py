@@ -18,20 +18,22 @@ from ..training import Callback, History, TrainConfig, train
 
 def train_pinn(problem, config: TrainConfig, callbacks: Sequence[Callback] = (),
                loss_weight: float = 1.0, width: int = 32, depth: int = 3, seed: int = 0,
-               model: torch.nn.Module | None = None) -> History:
+               model: torch.nn.Module | None = None,
+               make_optimizer: Callable[[torch.nn.Module], torch.optim.Optimizer] | None = None
+               ) -> History:
     """Train ``model`` (default: the problem's MLP built from ``seed``) on ``loss_weight * loss``.
 
     The same seed gives every policy the same initial weights, so runs compare like for like.
     Pass your own ``model`` to keep a handle on the trained network (it is trained in place).
     ``loss_weight`` < 1 mimics a loss in small physical units: harmless in float32 (Adam does not
     care about the loss's scale), fatal in float16 without loss scaling (lesson 03). The device is
-    ``config.device``.
+    ``config.device``. ``make_optimizer(model)`` replaces the default Adam (see :func:`train`).
     """
     if model is None:
         torch.manual_seed(seed)
         model = problem.make_model(width=width, depth=depth)
     return train(model, lambda m: loss_weight * problem.loss(m), config,
-                 error_fn=problem.relative_l2_error, callbacks=callbacks)
+                 error_fn=problem.relative_l2_error, callbacks=callbacks, make_optimizer=make_optimizer)
 
 
 def train_pinn_seeds(problem, configs: Mapping[str, TrainConfig], seeds: Sequence[int],
