@@ -43,6 +43,7 @@ from .meters import _storage_of
 from .placement import resolve_device
 
 PARTS = ("param_bytes", "grad_bytes", "optimizer_bytes", "weight_copy_bytes", "activation_bytes")
+ACCOUNT_COLUMNS = (*PARTS, "total_bytes", "cuda_peak_bytes")  # what MemoryAccount.as_row() writes
 # view-like autograd nodes between a saved tensor and the cast that made it (weight.t() in linear)
 _VIEW_NODES = ("TBackward", "ViewBackward", "TransposeBackward", "PermuteBackward", "ExpandBackward",
                "UnsqueezeBackward", "SqueezeBackward", "AliasBackward", "UnsafeViewBackward")

@@ -96,3 +96,33 @@ def test_rows_round_trip_and_older_rows_have_no_account():
     assert row["total_bytes"] == 15 and row["cuda_peak_bytes"] is None
     assert st.MemoryAccount.from_row(row) == account
     assert st.MemoryAccount.from_row({"policy": "fp32", "memory_bytes": 100}) is None
+
+
+def test_bench_rows_carry_the_account_columns(tmp_path):
+    import json
+    from sciml_teach.bench.__main__ import main
+    from sciml_teach.memory_account import ACCOUNT_COLUMNS
+    out = tmp_path / "p.json"
+    assert main(["precision", "--quick", "--device", "cpu", "--steps", "3",
+                 "--policies", "fp32,amp-bf16", "--json", str(out)]) == 0
+    rows = {r["policy"]: r for r in json.loads(out.read_text())["rows"]}
+    assert all(set(ACCOUNT_COLUMNS) <= set(r) for r in rows.values())
+    assert rows["amp-bf16"]["param_bytes"] == rows["fp32"]["param_bytes"] > 0
+    assert rows["amp-bf16"]["cuda_peak_bytes"] is None        # a CPU run
+    out = tmp_path / "z.json"
+    assert main(["zcs", "--quick", "--device", "cpu", "--problems", "plate", "--strategies",
+                 "zcs,funcloop", "--width", "16", "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert rows and all(st.MemoryAccount.from_row(r).optimizer_bytes > 0 for r in rows)
+
+
+def test_results_written_before_the_account_still_load():
+    """docs/results holds GPU JSONs without the new columns: the summary reads them unchanged."""
+    from pathlib import Path
+    from sciml_teach.bench.summary import course_map_gpu_cells, load_results, target_lines
+    folder = Path(__file__).parent.parent / "docs" / "results"
+    gpu, docs = load_results(folder)
+    assert docs, "docs/results should hold measured runs"
+    assert len(target_lines(docs)) == 7 and course_map_gpu_cells(gpu, docs)
+    rows = [r for doc in docs.values() for r in doc["rows"]]
+    assert all(st.MemoryAccount.from_row(r) is None for r in rows if "param_bytes" not in r)

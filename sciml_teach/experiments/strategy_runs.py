@@ -21,7 +21,7 @@ import torch
 
 from ..placement import resolve_device
 from ..derivatives import get_strategy
-from ..memory_account import MemoryAccount, memory_account
+from ..memory_account import ACCOUNT_COLUMNS, MemoryAccount, memory_account
 from ..meters import measure_memory, time_fn
 from ..models.deeponet import DeepONet, DeepONetConfig
 from ..placement import to_model, upcast
@@ -147,14 +147,17 @@ def _is_oom(err: BaseException) -> bool:
 
 
 def measure_case(case: SweepCase, strategy, policy, device, budget: int, predicted: float,
-                 reference: dict, width: int = 128, repeats: int = 3) -> dict:
-    """One row: status, step time, memory and agreement of ``strategy`` on ``case``."""
+                 reference: dict, width: int = 128, repeats: int = 3, account: bool = False) -> dict:
+    """One row: status, step time, memory and agreement of ``strategy`` on ``case``; with
+    ``account``, also the columns of :meth:`MemoryAccount.as_row` (None unless ``ok``) from one
+    more step that includes an Adam update."""
     problem, branch, points = case_inputs(case)
     row = {"problem": case.problem, "order": max(max(r) for r in problem.requests),
            "n_functions": case.n_functions, "n_points": case.n_points,
            "strategy": get_strategy(strategy).name,
            "policy": get_policy(policy).name, "status": "ok", "step_time_s": None,
-           "memory_bytes": None, "predicted_bytes": int(predicted), "max_rel_diff": None}
+           "memory_bytes": None, "predicted_bytes": int(predicted), "max_rel_diff": None,
+           **({key: None for key in ACCOUNT_COLUMNS} if account else {})}
     if predicted > budget:
         row["status"] = "over_budget"
         return row
@@ -166,6 +169,9 @@ def measure_case(case: SweepCase, strategy, policy, device, budget: int, predict
         stats = time_fn(step, repeats=1, warmup=0, device=device)
         if stats.median_s < 2.0:  # slow steps are timed once: the quick sweep must stay short
             stats = time_fn(step, repeats=repeats, warmup=0, device=device)
+        if account:
+            row.update(strategy_step_account(case.problem, strategy, case.n_functions,
+                                             case.n_points, policy, width, device=device).as_row())
     except (torch.OutOfMemoryError, RuntimeError) as err:
         if not _is_oom(err):
             raise
@@ -182,11 +188,13 @@ def measure_case(case: SweepCase, strategy, policy, device, budget: int, predict
 def strategy_sweep(cases: Sequence[SweepCase], strategies: Sequence, policy="fp32",
                    device: str | torch.device = "auto", budget: int | None = None,
                    width: int = 128, repeats: int = 3,
-                   progress: Callable[[dict], None] | None = None) -> list[dict]:
+                   progress: Callable[[dict], None] | None = None,
+                   accounts: bool = False) -> list[dict]:
     """Rows for every case and strategy (lesson 05's sweep and ``bench zcs``).
 
     ``budget`` (bytes) defaults to :func:`default_memory_budget`; ``progress(row)`` is called
-    after each row.
+    after each row. ``accounts=True`` adds each step's whole memory account (one more step per
+    row: parameters, gradients, Adam state, activations; see :func:`strategy_step_account`).
     """
     device = resolve_device(device)
     budget = default_memory_budget(device) if budget is None else budget
@@ -202,7 +210,7 @@ def strategy_sweep(cases: Sequence[SweepCase], strategies: Sequence, policy="fp3
                 predictors[key] = predict_memory(case.problem, strategy, policy, device, width)
             predicted = predictors[key](case.n_functions, case.n_points)
             rows.append(measure_case(case, strategy, policy, device, budget, predicted, reference,
-                                     width, repeats))
+                                     width, repeats, accounts))
             if progress is not None:
                 progress(rows[-1])
     return rows
