@@ -46,6 +46,7 @@ from .experiments import FNOSetting, fno_data, fno_table, run_fno_setting
 from .viz import (FormatExplorer, LivePlot, PrecisionPanel, bar_chart, gradient_histogram, show,
                   summary_table)
 from .viz.bars import StrategyPanel, strategy_bars, sweep_curves
+from .viz.memory import account_table, memory_bars
 # Capstone: ZCS x mixed precision (lesson 07)
 from .experiments import (Combination, combination_list, combined_savings, step_memory,
                           train_combination)
@@ -77,7 +78,7 @@ __all__ = [
     "graph_nodes",
     "irfftn_half", "rfftn_half", "FNOSetting", "fno_data", "fno_table", "run_fno_setting",
     "FormatExplorer", "LivePlot", "PrecisionPanel", "bar_chart", "gradient_histogram", "show",
-    "summary_table", "StrategyPanel", "strategy_bars", "sweep_curves",
+    "summary_table", "StrategyPanel", "strategy_bars", "sweep_curves", "account_table", "memory_bars",
     "Combination", "combination_label", "combination_list", "combination_table", "combined_savings",
     "step_memory", "train_combination", "CombinationPanel",
 ]

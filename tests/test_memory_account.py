@@ -126,3 +126,20 @@ def test_results_written_before_the_account_still_load():
     assert len(target_lines(docs)) == 7 and course_map_gpu_cells(gpu, docs)
     rows = [r for doc in docs.values() for r in doc["rows"]]
     assert all(st.MemoryAccount.from_row(r) is None for r in rows if "param_bytes" not in r)
+
+
+def test_memory_bars_stack_every_part_and_mark_a_cuda_peak():
+    from sciml_teach.viz.render import to_png
+    accounts = {"fp32": st.MemoryAccount(4096, 4096, 8192, 0, 3 * 2**20),
+                "amp-bf16": st.MemoryAccount(4096, 4096, 8192, 2048, 3 * 2**19, cuda_peak_bytes=2**21)}
+    fig = st.memory_bars(accounts, "one step")
+    ax = fig.axes[0]
+    assert to_png(fig).startswith(b"\x89PNG")
+    assert ax.get_ylabel() == "MiB in one training step" and ax.get_yscale() == "linear"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "CUDA peak" in legend and "16-bit weight copies (autocast)" in legend
+    assert len(legend) == 6                         # five parts and the peak
+    tops = sorted(float(t.get_text()) for t in ax.texts)
+    assert tops == pytest.approx(sorted(a.total / 2**20 for a in accounts.values()), rel=1e-2)
+    table = st.account_table(accounts)
+    assert "amp-bf16" in table and "3.0 MiB" in table and "2.0 MiB" in table
