@@ -143,3 +143,14 @@ def test_memory_bars_stack_every_part_and_mark_a_cuda_peak():
     assert tops == pytest.approx(sorted(a.total / 2**20 for a in accounts.values()), rel=1e-2)
     table = st.account_table(accounts)
     assert "amp-bf16" in table and "3.0 MiB" in table and "2.0 MiB" in table
+
+
+def test_kahan_bfloat16_costs_less_than_amp():
+    """Pure bfloat16 + Kahan: 2 (weight) + 2 (gradient) + 4 (Adam) + 2 (compensation) = 10 bytes
+    per weight; AMP: 4 + 4 + 8 + 2 (the half copy) = 18 for the weight matrices."""
+    problem = st.Poisson1D()
+    kahan = st.pinn_step_account(problem, "bf16", make_optimizer=st.remedy_optimizer("kahan", 1e-3, 1e-8))
+    amp, plain = st.pinn_step_account(problem, "amp-bf16"), st.pinn_step_account(problem, "bf16")
+    assert kahan.optimizer_bytes == plain.optimizer_bytes + plain.param_bytes   # + one buffer
+    weights = kahan.param_bytes + kahan.grad_bytes + kahan.optimizer_bytes
+    assert weights < 0.7 * (amp.param_bytes + amp.grad_bytes + amp.optimizer_bytes + amp.weight_copy_bytes)
