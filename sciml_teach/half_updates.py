@@ -84,7 +84,10 @@ class HalfUpdates:
     @torch.no_grad()
     def step(self, closure=None):
         """One update: the inner step in float32 on upcast copies, then ``_add`` per parameter."""
-        loss = closure() if closure is not None else None
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():                               # as torch's optimizers do
+                loss = closure()
         params = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
         kept = [(p.data, p.grad) for p in params]                   # the 16-bit tensors
         for p, (half, grad) in zip(params, kept):

@@ -121,3 +121,18 @@ def test_kahan_rescues_the_stalled_bfloat16_pinn():
     assert ratio["bf16 + stochastic"] <= 10, "stochastic rounding should too"
     assert ratio["bf16"] > 10, "plain bfloat16 should stall more than 10x above float32"
     assert all(h.final_error < h.error[0] for h in runs["bf16 + kahan"])
+
+
+def test_step_with_a_closure_computes_gradients_like_torch_optimizers():
+    model = torch.nn.Linear(3, 1).to(torch.bfloat16)
+    opt = KahanUpdates(torch.optim.SGD(model.parameters(), lr=0.1))
+    x = torch.randn(4, 3, dtype=torch.bfloat16)
+
+    def closure():
+        opt.zero_grad()
+        loss = model(x).float().square().mean()
+        loss.backward()
+        return loss
+    before = model.weight.detach().clone()
+    loss = opt.step(closure)
+    assert loss.requires_grad and not torch.equal(model.weight, before)

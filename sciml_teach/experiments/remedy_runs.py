@@ -62,7 +62,7 @@ def train_pinn_remedies(problem=None, policy: str = "bf16", remedies: Sequence[s
     base = TrainConfig(steps=steps, lr=lr, adam_eps=adam_eps, policy=name, device=device,
                        error_every=max(steps // 10, 1), diagnose_every=max(steps // 20, 1))
     labels = [get_policy(r).name for r in references] + [name] + [f"{name} + {r}" for r in remedies]
-    runs: dict[str, list[History]] = {label: [] for label in labels}
+    runs: dict[str, list[History]] = {label: [] for label in labels}  # a repeated label runs once
     for seed in seeds:
         for label in runs:
             policy_name, _, remedy = label.partition(" + ")

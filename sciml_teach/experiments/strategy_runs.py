@@ -169,9 +169,6 @@ def measure_case(case: SweepCase, strategy, policy, device, budget: int, predict
         stats = time_fn(step, repeats=1, warmup=0, device=device)
         if stats.median_s < 2.0:  # slow steps are timed once: the quick sweep must stay short
             stats = time_fn(step, repeats=repeats, warmup=0, device=device)
-        if account:
-            row.update(strategy_step_account(case.problem, strategy, case.n_functions,
-                                             case.n_points, policy, width, device=device).as_row())
     except (torch.OutOfMemoryError, RuntimeError) as err:
         if not _is_oom(err):
             raise
@@ -182,7 +179,24 @@ def measure_case(case: SweepCase, strategy, policy, device, budget: int, predict
             torch.cuda.empty_cache()
     row["step_time_s"] = stats.median_s
     row["max_rel_diff"] = max_rel_diff(keep["fields"], reference)
+    if account:
+        row.update(_account_columns(case, strategy, policy, width, device))
     return row
+
+
+def _account_columns(case: SweepCase, strategy, policy, width: int, device) -> dict:
+    """:func:`strategy_step_account` as row columns; {} (they stay None) when the extra step,
+    which adds Adam's state, does not fit where the measured step did."""
+    try:
+        return strategy_step_account(case.problem, strategy, case.n_functions, case.n_points,
+                                     policy, width, device=device).as_row()
+    except (torch.OutOfMemoryError, RuntimeError) as err:
+        if not _is_oom(err):
+            raise
+        return {}
+    finally:
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
 
 
 def strategy_sweep(cases: Sequence[SweepCase], strategies: Sequence, policy="fp32",
