@@ -23,8 +23,10 @@ it), so it is exact, the same on every machine, and independent of torch's alloc
 * ``activation_bytes`` -- everything else autograd saves for backward: layer inputs and outputs and
   a PINN's derivative graph. This is the part AMP halves (Hayford et al. 2024, Sec. 4).
 * ``cuda_peak_bytes`` -- on a GPU, ``torch.cuda.max_memory_allocated`` during a second, un-metered
-  step: everything the allocator held at its worst moment, temporaries and workspaces included
-  (so it need not equal ``total``); ``None`` on a CPU.
+  step: everything the process held on that GPU at the allocator's worst moment, temporaries,
+  workspaces and the process's other tensors included. Parts alive at different moments (the
+  activations backward frees, the update's temporaries) do not all add up in it, so it need not
+  equal ``total``. ``None`` on a CPU.
 
 With Adam a float32 weight costs 4 (weight) + 4 (gradient) + 8 (two moments) = 16 bytes whatever
 the policy computes in; AMP adds 2 more for the half copy. Only activations shrink, so AMP

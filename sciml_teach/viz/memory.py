@@ -35,7 +35,7 @@ def memory_bars(accounts: Mapping[str, MemoryAccount], title: str = "") -> Figur
     marks the CUDA allocator's peak where it was measured. A linear axis: stacked parts on a
     log axis would misstate their shares."""
     labels = list(accounts)
-    largest = max([a.total for a in accounts.values()]
+    largest = max([1] + [a.total for a in accounts.values()]
                   + [a.cuda_peak_bytes or 0 for a in accounts.values()])
     unit, size = _unit(largest)
     fig = new_figure(max(6.0, 1.3 * len(labels) + 3.5), 3.6)
