@@ -202,3 +202,17 @@ def test_memory_account_on_cuda_counts_what_the_cpu_counts_and_reads_the_peak(po
     assert gpu.activation_bytes == pytest.approx(cpu.activation_bytes, rel=0.25), (gpu, cpu)
     assert cpu.cuda_peak_bytes is None
     assert gpu.cuda_peak_bytes >= gpu.param_bytes + gpu.grad_bytes + gpu.optimizer_bytes, gpu
+
+
+@pytest.mark.parametrize("remedy", ["kahan", "stochastic"])
+def test_half_updates_accumulate_tiny_increments_on_cuda(remedy):
+    """1000 updates of 1e-4 onto bfloat16 weights at 1.0: both remedies end near 1.1 on a GPU too
+    (plain rounding would stay at 1.0)."""
+    from sciml_teach.half_updates import REMEDIES
+    p = torch.nn.Parameter(torch.ones(4096, dtype=torch.bfloat16, device=CUDA))
+    opt = REMEDIES[remedy](torch.optim.SGD([p], lr=1e-4))
+    for _ in range(1000):
+        p.grad = -torch.ones_like(p)
+        opt.step()
+    assert p.dtype == torch.bfloat16 and p.device.type == "cuda"
+    assert abs(p.float().mean().item() - 1.1) < 4e-3
