@@ -269,9 +269,13 @@ def _train_one(step: TrainStep, history: History, config: TrainConfig, index: in
 def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Tensor],
           config: TrainConfig = TrainConfig(),
           error_fn: Callable[[torch.nn.Module], float] | None = None,
-          callbacks: Sequence[Callback] = ()) -> History:
+          callbacks: Sequence[Callback] = (),
+          make_optimizer: Callable[[torch.nn.Module], torch.optim.Optimizer] | None = None) -> History:
     """Train ``model`` (moved to ``config.device`` and cast in place to the policy's parameter
     dtype) to minimise ``loss_fn(model)``, one :class:`TrainStep` at a time.
+
+    ``make_optimizer(model)`` builds the optimizer from the cast model (default: Adam with
+    ``config.lr`` and ``config.adam_eps``), e.g. one of sciml_teach.half_updates' wrappers.
 
     ``loss_fn`` runs inside the policy's autocast context and returns a scalar; it moves its data
     to the model's device and dtype. ``error_fn(model)`` (e.g. relative L2 error against a
@@ -282,8 +286,10 @@ def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Ten
     device = resolve_device(config.device)
     if config.seed is not None:
         torch.manual_seed(config.seed)
-    step = TrainStep(model.to(device), loss_fn, policy, lr=config.lr, adam_eps=config.adam_eps,
-                     loss_scaling=config.loss_scaling)
+    model = policy.cast_model(model.to(device))
+    optimizer = make_optimizer(model) if make_optimizer is not None else None
+    step = TrainStep(model, loss_fn, policy, optimizer=optimizer, lr=config.lr,
+                     adam_eps=config.adam_eps, loss_scaling=config.loss_scaling)
     kind = memory_kind(device) if config.memory_kind == "auto" else config.memory_kind
     if kind == "cuda_peak" and device.type != "cuda":
         raise ValueError(f"TrainConfig.memory_kind 'cuda_peak' needs a CUDA device, got {device}")

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, device: torch.device) -> list[dict]:
     cases = [c for c in default_cases() if c.problem in problems]
     return strategy_sweep(cases, strategies, args.policy, device, args.memory_budget, args.width,
                           repeats=pick(2, 5),
-                          progress=lambda row: print(_progress_line(row), flush=True))
+                          progress=lambda row: print(_progress_line(row), flush=True), accounts=True)
 
 
 def _progress_line(row: dict) -> str:
