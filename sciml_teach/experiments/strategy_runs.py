@@ -19,6 +19,7 @@ from typing import Callable, Sequence
 
 import torch
 
+from ..checks import check_int
 from ..placement import resolve_device
 from ..derivatives import get_strategy
 from ..meters import measure_memory, time_fn
@@ -38,6 +39,11 @@ class SweepCase:
     problem: str       # a name in OPERATOR_PROBLEMS
     n_functions: int   # M
     n_points: int      # N
+
+    def __post_init__(self):
+        get_operator_problem(self.problem)  # a ValueError listing the valid names
+        check_int("SweepCase.n_functions", self.n_functions, minimum=1)
+        check_int("SweepCase.n_points", self.n_points, minimum=1)
 
 
 def default_cases() -> list[SweepCase]:
