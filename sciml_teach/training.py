@@ -150,12 +150,13 @@ def _grad_stats(model: torch.nn.Module) -> tuple[float, int]:
 def _outcome(history: History, config: TrainConfig, params_finite: bool) -> tuple[str, str]:
     """Return ("running", "") or the reason the run has to stop now."""
     loss, step = history.loss[-1], history.steps - 1
+    if step == 0 and not math.isfinite(loss) and not history.loss_scaling:
+        # before any update: the data or the loss itself hold inf/NaN (cheap to say, so say it)
+        return "diverged", (f"loss was {loss} at step 0, before any update: check the inputs for "
+                            f"NaN/inf, or whether the loss overflows {history.policy}'s range")
     if not params_finite:
         return "diverged", f"weights became inf/NaN at step {step}"
     if not math.isfinite(loss) and not history.loss_scaling:
-        if step == 0:  # before any update: the data or the loss itself hold inf/NaN
-            return "diverged", (f"loss was {loss} at step 0, before any update: check the inputs "
-                                "and the loss function for NaN/inf")
         return "diverged", f"loss became {loss} at step {step}"
     best = history.best_loss
     if step >= config.diverge_after and math.isfinite(loss):
