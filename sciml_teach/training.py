@@ -97,6 +97,7 @@ class History:
     status: str = "running"                             # "running", "ok", "diverged", "stalled"
     reason: str = ""                                    # why the run ended as it did, in words
     ended_step: int | None = None                       # the step that ended a diverged/stalled run
+    #                                                     (None: the run went to the last step)
     best_loss: float = math.nan                         # lowest finite loss from diverge_after on
 
     @property
@@ -206,6 +207,9 @@ class TrainStep:
                  scaler: torch.amp.GradScaler | None = None, lr: float = 1e-3,
                  adam_eps: float = 1e-8, loss_scaling: bool | None = None):
         self.policy = get_policy(policy)
+        if optimizer is None:  # torch would refuse these only when the optimizer is built
+            check_float("lr", lr, positive=True)
+            check_float("adam_eps", adam_eps, positive=True)
         self.model, self.loss_fn = self.policy.cast_model(model), loss_fn
         self.device = next(model.parameters()).device
         self.optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, eps=adam_eps)
@@ -301,6 +305,8 @@ def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Ten
     reference solution) is evaluated without gradients every ``config.error_every`` steps and at
     the end. Step times cover forward, backward and the update only; diagnostics run beside them.
     """
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
     policy = get_policy(config.policy)
     device = resolve_device(config.device)
     if config.seed is not None:

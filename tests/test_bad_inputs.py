@@ -178,6 +178,11 @@ INPUT_CASES = [
     ("zcs-combination-request", lambda: st.get_strategy("zcs").combination(
         _deeponet(), torch.zeros(2, 5), torch.zeros(3, 2), {(1.7, 0): 1.0}), ["(1.7, 0)"]),
     ("strategy-name", lambda: st.get_strategy(["zcs"]), ["['zcs']", "funcloop"]),
+    ("trainstep-lr", lambda: st.TrainStep(st.MLP([1, 4, 1]), None, lr=-1.0), ["lr", "-1.0", "> 0"]),
+    ("trainstep-eps", lambda: st.TrainStep(st.MLP([1, 4, 1]), None, adam_eps=NAN), ["adam_eps", "finite"]),
+    ("train-config", lambda: st.train(st.MLP([1, 4, 1]), None, {"steps": 10}), ["config", "TrainConfig"]),
+    ("sweep-budget", lambda: st.strategy_sweep([], ["zcs"], budget=-1), ["budget", "> 0"]),
+    ("sweep-width", lambda: st.strategy_sweep([], ["zcs"], width=0), ["width", "0"]),
     ("device-name", lambda: st.resolve_device("tpu"), ["device", "'tpu'", "'cpu'"]),
     ("relative_l2-zero", lambda: st.relative_l2(torch.ones(4), torch.zeros(4)), ["reference", "all zeros"]),
     ("relative_l2-nan", lambda: st.relative_l2(torch.ones(4), torch.tensor([1.0, NAN, 1.0, 1.0])),
@@ -490,6 +495,14 @@ def test_cli_unwritable_json_folder_refused_before_work(tmp_path):
     folder.mkdir(mode=0o500)
     result = _cli(["precision", "--json", str(folder / "rows.json")])
     assert result.returncode == 2 and "cannot be written" in result.stderr
+
+
+def test_unwritable_json_path_refused_before_any_row(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as a read-only folder (even as root)
+    monkeypatch.setattr(pinn_runs, "train_pinn", lambda *a, **k: pytest.fail("work started"))
+    code = bench_main.main(["precision", "--quick", "--json", str(tmp_path / "rows.json")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "cannot be written" in err[0]
 
 
 def test_cli_quick_run_writes_valid_json(tmp_path):

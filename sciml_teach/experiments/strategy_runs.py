@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from ..checks import check_int
+from ..checks import check_float, check_int
 from ..placement import resolve_device
 from ..derivatives import get_strategy
 from ..meters import measure_memory, time_fn
@@ -177,6 +177,10 @@ def strategy_sweep(cases: Sequence[SweepCase], strategies: Sequence, policy="fp3
     after each row.
     """
     device = resolve_device(device)
+    check_int("width", width, minimum=1)
+    check_int("repeats", repeats, minimum=1)
+    if budget is not None:
+        check_float("budget", budget, positive=True)
     budget = default_memory_budget(device) if budget is None else budget
     predictors = {}
     rows = []
