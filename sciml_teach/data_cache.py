@@ -87,7 +87,8 @@ def _remove_stale_temps(folder: Path) -> None:
     """Delete temporary files that writers which died left behind (never a fresh one: another
     process may be writing it right now)."""
     now = time.time()
-    for tmp in list(folder.glob(".*.tmp")) + list(folder.glob("*.pt.tmp*")) + list(folder.glob("*.tmp[0-9]*")):
+    # ".name-XXXX.tmp" from this version; "name-key.tmp<pid>" from earlier ones
+    for tmp in list(folder.glob(".*.tmp")) + list(folder.glob("*.tmp[0-9]*")):
         try:
             if now - tmp.stat().st_mtime > STALE_TEMP_S:
                 tmp.unlink()
