@@ -447,6 +447,7 @@ CLI_ERRORS = [
     (["fno", "--steps", "0"], "--steps"),
     (["fno", "--resolution", "0"], "--resolution"),
     (["fno", "--samples", "0,10"], "--samples"),
+    (["fno", "--quick", "--resolution", "8"], "resolution 8 is too coarse"),
     (["fno", "--samples", "10"], "--samples"),
     (["zcs", "--memory-budget", "1e999"], "--memory-budget"),
     (["zcs", "--memory-budget", "0"], "--memory-budget"),

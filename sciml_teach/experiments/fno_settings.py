@@ -81,9 +81,12 @@ def fno_data(problem: str, resolution: int | None = None,
         raise ValueError(f"samples must be two positive counts (train, test), got {samples!r}")
     if problem == "darcy":
         n = resolution or pick(32, 64)
+        modes, stress = (16, 16) if n >= 128 else pick((8, 8), (12, 12)), 1e3
+        if n < 2 * modes[0]:  # say so before solving hundreds of PDEs, not in the first layer
+            raise ValueError(f"resolution {n} is too coarse for {modes} Fourier modes: use a "
+                             f"resolution of at least {2 * modes[0]}")
         data = darcy_dataset(n_train + n_test, DarcyConfig(resolution=n))
         a, u = data["a"], data["u"]                                   # (M, n, n)
-        modes, stress = (16, 16) if n >= 128 else pick((8, 8), (12, 12)), 1e3
     elif problem == "burgers":
         config = BurgersConfig(resolution=pick(64, 256), solver_resolution=pick(256, 1024),
                                dt=pick(2e-3, 1e-3))
