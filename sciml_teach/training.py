@@ -149,7 +149,9 @@ def _grad_stats(model: torch.nn.Module) -> tuple[float, int]:
 
 
 def _outcome(history: History, config: TrainConfig, params_finite: bool) -> tuple[str, str]:
-    """Return ("running", "") or the reason the run has to stop now."""
+    """Return ("running", "") or the reason the run has to stop now; keeps ``history.best_loss``
+    (the running minimum the growth rule measures from) up to date. A negative or zero best loss
+    (a custom loss may have one) is never a reason to stop: growth is measured from a best > 0."""
     loss, step = history.loss[-1], history.steps - 1
     if step == 0 and not math.isfinite(loss) and not history.loss_scaling:
         # before any update: the data or the loss itself hold inf/NaN (cheap to say, so say it)
