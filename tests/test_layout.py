@@ -13,7 +13,7 @@ from pathlib import Path
 import sciml_teach
 
 PACKAGE = Path(sciml_teach.__file__).parent
-FOUNDATION = ["capability", "course", "data_cache", "diagnostics", "formats", "half_fft",
+FOUNDATION = ["capability", "checks", "course", "data_cache", "diagnostics", "formats", "half_fft",
               "half_updates", "memory_account", "meters", "metrics", "placement", "precision", "quick",
               "tables", "threads"]
 RANKS = {**{name: 0 for name in FOUNDATION}, "models": 1, "derivatives": 1, "problems": 2,

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 
+from ..checks import check_bool, check_choice, check_float
 from ..placement import resolve_device
 from ..metrics import mean_relative_l2
 from ..models import FNO, FNOConfig, nonfinite_spectral_layers
+from ..models.spectral import PRECISIONS, STABILIZERS
 from ..placement import to_model, upcast
 from ..precision import get_policy
 from ..problems import BurgersConfig, DarcyConfig, burgers_dataset, darcy_dataset
@@ -43,6 +45,12 @@ class FNOSetting:
     stabilizer: str           # "none" or "tanh"
     amp: bool                 # False: fp32 policy; True: the device's AMP policy
     input_scale: float = 1.0  # inputs are multiplied by this (the stress setting uses > 1)
+
+    def __post_init__(self):
+        check_choice("FNOSetting.precision", self.precision, PRECISIONS)
+        check_choice("FNOSetting.stabilizer", self.stabilizer, STABILIZERS)
+        check_bool("FNOSetting.amp", self.amp)
+        check_float("FNOSetting.input_scale", self.input_scale, positive=True)
 
 
 def settings(stress_scale: float) -> list[FNOSetting]:
@@ -73,9 +81,12 @@ def fno_data(problem: str, resolution: int | None = None,
         raise ValueError(f"samples must be two positive counts (train, test), got {samples!r}")
     if problem == "darcy":
         n = resolution or pick(32, 64)
+        modes, stress = (16, 16) if n >= 128 else pick((8, 8), (12, 12)), 1e3
+        if n < 2 * modes[0]:  # say so before solving hundreds of PDEs, not in the first layer
+            raise ValueError(f"resolution {n} is too coarse for {modes} Fourier modes: use a "
+                             f"resolution of at least {2 * modes[0]}")
         data = darcy_dataset(n_train + n_test, DarcyConfig(resolution=n))
         a, u = data["a"], data["u"]                                   # (M, n, n)
-        modes, stress = (16, 16) if n >= 128 else pick((8, 8), (12, 12)), 1e3
     elif problem == "burgers":
         config = BurgersConfig(resolution=pick(64, 256), solver_resolution=pick(256, 1024),
                                dt=pick(2e-3, 1e-3))
@@ -183,9 +194,13 @@ def oom_row(setting: FNOSetting, data: dict, device: torch.device) -> dict:
 
 def fno_table_rows(problem: str, stress_scale: float | None = None, steps: int | None = None,
                    device: torch.device | str = "auto", resolution: int | None = None,
-                   samples: tuple[int, int] | None = None) -> list[dict]:
+                   samples: tuple[int, int] | None = None,
+                   on_row: Callable[[dict], None] | None = None) -> list[dict]:
     """Every setting of :func:`settings` trained on ``problem``'s data: the rows of Tu et al.'s
-    table (an out-of-memory setting is an ``oom`` row), with their memory ratios."""
+    table (an out-of-memory setting is an ``oom`` row), with their memory ratios. ``on_row(row)``
+    is called as each row is finished."""
+    if stress_scale is not None:
+        check_float("stress_scale", stress_scale, positive=True)
     device = resolve_device(device)
     data = fno_data(problem, resolution, samples)
     rows = []
@@ -194,4 +209,6 @@ def fno_table_rows(problem: str, stress_scale: float | None = None, steps: int |
             rows.append(run_fno_setting(setting, data, device, steps, memory="auto"))
         except torch.OutOfMemoryError:
             rows.append(oom_row(setting, data, device))
+        if on_row is not None:
+            on_row(rows[-1])
     return with_memory_ratio(rows)

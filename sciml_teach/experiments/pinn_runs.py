@@ -83,15 +83,19 @@ def policy_runs(policies: Sequence[str]) -> list[tuple[str, float]]:
 
 def policy_table_rows(problem, steps: int, policies: Sequence[str],
                       device: str | torch.device = "auto", width: int = 32, depth: int = 3,
-                      diagnose_every: int = 1) -> list[dict]:
+                      diagnose_every: int = 1,
+                      on_row: Callable[[dict], None] | None = None) -> list[dict]:
     """One row per run of :func:`policy_runs`: status, error, step time and memory, with error
     and memory relative to float32 (Hayford et al. 2024, Table 2), and the whole memory account
     of one step of a fresh model (``param_bytes``, ``grad_bytes``, ``optimizer_bytes``,
     ``weight_copy_bytes``, ``activation_bytes``, ``total_bytes``, ``cuda_peak_bytes``).
 
     ``step_time_s`` is the lean step (forward, backward, update); ``diagnostics_s`` is what the
-    diagnostics beside it cost per step, every ``diagnose_every`` steps.
+    diagnostics beside it cost per step, every ``diagnose_every`` steps. ``on_row(row)`` is
+    called as each row is finished (the ratios to float32 are added to the returned rows).
     """
+    if not list(policies):
+        raise ValueError("policies must name at least one precision policy, e.g. ['fp32']")
     rows = []
     for policy, eps in policy_runs(policies):
         config = TrainConfig(steps=steps, lr=1e-3, adam_eps=eps, policy=policy, memory_kind="auto",
@@ -107,6 +111,8 @@ def policy_table_rows(problem, steps: int, policies: Sequence[str],
                      "memory_bytes": max(history.memory_bytes), "steps": history.steps,
                      "reason": history.reason,
                      **pinn_step_account(problem, policy, width, depth, eps, device=device).as_row()})
+        if on_row is not None:
+            on_row(rows[-1])
     fp32 = next((r for r in rows if r["policy"] == "fp32"), None)
     for r in rows:
         if fp32 is not None:

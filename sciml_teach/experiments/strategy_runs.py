@@ -19,6 +19,7 @@ from typing import Callable, Sequence
 
 import torch
 
+from ..checks import check_float, check_int
 from ..placement import resolve_device
 from ..derivatives import get_strategy
 from ..memory_account import ACCOUNT_COLUMNS, MemoryAccount, memory_account
@@ -39,6 +40,11 @@ class SweepCase:
     problem: str       # a name in OPERATOR_PROBLEMS
     n_functions: int   # M
     n_points: int      # N
+
+    def __post_init__(self):
+        get_operator_problem(self.problem)  # a ValueError listing the valid names
+        check_int("SweepCase.n_functions", self.n_functions, minimum=1)
+        check_int("SweepCase.n_points", self.n_points, minimum=1)
 
 
 def default_cases() -> list[SweepCase]:
@@ -211,6 +217,10 @@ def strategy_sweep(cases: Sequence[SweepCase], strategies: Sequence, policy="fp3
     row: parameters, gradients, Adam state, activations; see :func:`strategy_step_account`).
     """
     device = resolve_device(device)
+    check_int("width", width, minimum=1)
+    check_int("repeats", repeats, minimum=1)
+    if budget is not None:
+        check_float("budget", budget, positive=True)
     budget = default_memory_budget(device) if budget is None else budget
     predictors = {}
     rows = []
