@@ -46,16 +46,6 @@ def run(args: argparse.Namespace, device: torch.device,
         on_row: Callable[[dict], None] | None = None) -> list[dict]:
     # the lessons' rule (one thread on <= 2 cores, else torch's default) unless --threads says
     print("  " + use_threads(args.threads), flush=True)  # this benchmark process only
-<<<<<<< HEAD
-    strategies = [get_strategy(s.strip()).name for s in args.strategies.split(",")]
-    problems = [s.strip() for s in args.problems.split(",")]
-    for name in problems:
-        get_operator_problem(name)  # a clear ValueError for a typo
-    cases = [c for c in default_cases() if c.problem in problems]
-    return strategy_sweep(cases, strategies, args.policy, device, args.memory_budget, args.width,
-                          repeats=pick(2, 5),
-                          progress=lambda row: print(_progress_line(row), flush=True), accounts=True)
-=======
     cases = [c for c in default_cases() if c.problem in args.problems]
 
     def progress(row: dict) -> None:
@@ -63,8 +53,7 @@ def run(args: argparse.Namespace, device: torch.device,
         if on_row is not None:
             on_row(row)
     return strategy_sweep(cases, args.strategies, args.policy, device, args.memory_budget,
-                          args.width, repeats=pick(2, 5), progress=progress)
->>>>>>> issue12
+                          args.width, repeats=pick(2, 5), progress=progress, accounts=True)
 
 
 def _progress_line(row: dict) -> str:
