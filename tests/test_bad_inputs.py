@@ -474,14 +474,55 @@ def _cli(args, env_extra=None, cwd=None):
                           text=True, env=env, cwd=cwd, timeout=300)
 
 
+# One subprocess runs every argument list through the CLI's entry point (``main(argv)``, what
+# ``python -m sciml_teach.bench`` calls), each with its own stderr: a process per case would spend
+# most of the suite's time importing torch 38 times. Three cases below also run as real commands.
+_DRIVER = r"""
+import contextlib, io, json, sys, traceback
+from sciml_teach.bench.__main__ import main
+results = []
+for argv in json.loads(sys.argv[1]):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            code = main(argv)
+        except SystemExit as exit_:
+            code = exit_.code
+        except BaseException:
+            traceback.print_exc(file=err)
+            code = "raised"
+    results.append([code, err.getvalue()])
+print(json.dumps(results))
+"""
+
+
+@pytest.fixture(scope="module")
+def cli_errors(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cli")
+    argvs = [[a.format(missing=tmp / "missing", tmp=tmp) for a in args] for args, _ in CLI_ERRORS]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([sys.executable, "-c", _DRIVER, json.dumps(argvs)], capture_output=True,
+                            text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return dict(zip(map(tuple, argvs), json.loads(result.stdout.strip().splitlines()[-1]))), tmp
+
+
 @pytest.mark.parametrize("args, words", CLI_ERRORS, ids=[" ".join(a) for a, _ in CLI_ERRORS])
-def test_cli_mistake_is_one_line_and_exit_2(tmp_path, args, words):
-    args = [a.format(missing=tmp_path / "missing", tmp=tmp_path) for a in args]
+def test_cli_mistake_is_one_line_and_exit_2(cli_errors, args, words):
+    results, tmp = cli_errors
+    code, stderr = results[tuple(a.format(missing=tmp / "missing", tmp=tmp) for a in args)]
+    lines = stderr.strip().splitlines()
+    assert code == 2 and len(lines) == 1, stderr
+    assert "Traceback" not in stderr and words in lines[0], lines
+    assert "error" in lines[0]
+
+
+@pytest.mark.parametrize("args, words", [(["nosuch"], "nosuch"), (["precision", "--steps", "0"], "--steps"),
+                                         (["zcs", "--memory-budget", "1e999"], "--memory-budget")])
+def test_cli_mistake_as_a_real_command(args, words):
     result = _cli(args)
     lines = result.stderr.strip().splitlines()
-    assert result.returncode == 2 and len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr and words in lines[0], lines
-    assert "error" in lines[0]
+    assert result.returncode == 2 and len(lines) == 1 and words in lines[0], result.stderr
 
 
 def test_cli_bad_quick_variable_is_one_line():
