@@ -16,6 +16,7 @@ import scipy.sparse.linalg as spla
 import torch
 
 from ..data_cache import cached
+from ..progress import progress
 from .grf import grf_periodic
 
 SOLVER_VERSION = 1  # bump when the solver changes, so cached data sets are regenerated
@@ -77,7 +78,7 @@ def darcy_dataset(n_samples: int, config: DarcyConfig = DarcyConfig(), seed: int
     def make():
         generator = torch.Generator().manual_seed(seed)
         a = darcy_coefficients(n_samples, config, generator)
-        u = np.stack([solve_darcy(ai.numpy(), config.forcing) for ai in a])
+        u = np.stack([solve_darcy(ai.numpy(), config.forcing) for ai in progress(a, "solving Darcy")])
         return {"a": a.float(), "u": torch.from_numpy(u).float()}
     params = {**asdict(config), "n_samples": n_samples, "seed": seed, "version": SOLVER_VERSION}
     return cached("darcy", params, make)
