@@ -6,8 +6,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's sciml_teach, for autodoc
+sys.path.insert(0, str(ROOT / "docs"))
 
 from sciml_teach import course  # noqa: E402
+from sitegen.docstrings import process_docstring  # noqa: E402
 
 project = "sciml_teach"
 author = "sciml_teach contributors"
@@ -34,3 +36,7 @@ html_theme_options = {
     "show_toc_level": 2,
 }
 html_last_updated_fmt = "%Y-%m-%d"
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", process_docstring)

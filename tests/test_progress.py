@@ -62,3 +62,28 @@ def test_console_command_runs_the_cli():
     module, func = scripts["sciml-teach-bench"].split(":")
     main = getattr(import_module(module), func)
     assert main is import_module("sciml_teach.bench.__main__").main
+
+
+def test_every_wrapped_loop_runs_with_bars_on(monkeypatch, capsys):
+    """Each call site's one wrap, switched on: the loops still run and draw their bars."""
+    import sciml_teach as st
+    monkeypatch.setenv(ENV_VAR, "1")
+    rows = st.strategy_sweep([st.SweepCase("reaction_diffusion", 2, 64)], ["zcs"], device="cpu",
+                             width=8, repeats=1, progress=lambda row: None)
+    assert rows and rows[0]["status"] == "ok"
+    problem = st.Poisson1D()
+    runs = st.train_pinn_seeds(problem, {"fp32": st.TrainConfig(steps=3, device="cpu")}, seeds=[0, 1])
+    assert [h.steps for h in runs["fp32"]] == [3, 3]
+    err = capsys.readouterr().err
+    assert "sweep cases" in err and "seeds" in err and "fp32" in err, err
+
+
+def test_data_set_generation_draws_bars(monkeypatch, capsys, tmp_path):
+    from sciml_teach.problems import BurgersConfig, DarcyConfig, burgers_dataset, darcy_dataset
+    monkeypatch.setenv("SCIML_TEACH_CACHE", str(tmp_path))   # solve, never read a cached file
+    monkeypatch.setenv(ENV_VAR, "1")
+    assert darcy_dataset(2, DarcyConfig(resolution=8))["u"].shape == (2, 8, 8)
+    burgers = burgers_dataset(2, BurgersConfig(resolution=16, solver_resolution=32, t_end=0.01))
+    assert burgers["u"].shape[0] == 2
+    err = capsys.readouterr().err
+    assert "solving Darcy" in err and "solving Burgers" in err, err

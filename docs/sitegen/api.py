@@ -100,12 +100,26 @@ def _modules_defining(name: str) -> list[str]:
 
 
 def directive(name: str) -> str:
+    """The autodoc directive for one name, in an eval-rst block (autodoc writes reStructuredText,
+    and the docstrings are reStructuredText)."""
     obj = getattr(sciml_teach, name)
     if inspect.isclass(obj):
-        return f"```{{autoclass}} sciml_teach.{name}\n:members:\n```"
-    if inspect.isroutine(obj):
-        return f"```{{autofunction}} sciml_teach.{name}\n```"
-    return f"```{{autodata}} sciml_teach.{name}\n:no-value:\n```"
+        body = f".. autoclass:: sciml_teach.{name}\n   :members:"
+    elif inspect.isroutine(obj):
+        body = f".. autofunction:: sciml_teach.{name}"
+    else:
+        return constant(name, obj)
+    return f"```{{eval-rst}}\n{body}\n```"
+
+
+def constant(name: str, obj) -> str:
+    """A constant has no docstring of its own: its type and, for a mapping, its keys."""
+    body = f".. py:data:: sciml_teach.{name}\n   :type: {type(obj).__name__}\n"
+    if isinstance(obj, dict):
+        body += "\n   Valid names: " + ", ".join(f"``{k}``" for k in obj) + "\n"
+    else:
+        body += f"\n   ``{obj!r}``\n"
+    return f"```{{eval-rst}}\n{body}```"
 
 
 def group_names(readme: Path) -> list[tuple[str, str, list[str]]]:
