@@ -15,7 +15,6 @@ so warnings are reported, not fatal).
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -43,18 +42,21 @@ def sources(only: str) -> list[Path]:
 
 
 def write_pages(executed: dict[Path, Path], cpu_files: list[Path]) -> list[Path]:
-    """Generated sources under docs/course/; returns the lesson pages' HTML paths (site-relative)."""
-    shutil.rmtree(GENERATED, ignore_errors=True)   # a lesson removed from the course leaves no page
-    built = lessons.where_built()
-    pages = []
+    """Generated sources under docs/course/; returns the lesson pages' HTML paths (site-relative).
+    Unchanged files keep their time stamps, so Sphinx re-reads only what changed."""
+    built, pages, written = lessons.where_built(), [], set()
     for source, copy in executed.items():
         rel = source.relative_to(ROOT)
-        lessons.lesson_page(copy, source, GENERATED / rel, built)
+        written.add(lessons.lesson_page(copy, source, GENERATED / rel, built))
         pages.append(Path("course") / rel.with_suffix(".html"))
-    (GENERATED / "course_map.md").write_text(lessons.course_map(ROOT / "README.md"))
-    (GENERATED / "api.md").write_text(api.api_page(ROOT / "README.md"))
-    out = GENERATED / "results.md"
-    out.write_text(results.results_page(DOCS / "results", cpu_files, out))
+    for name, text in [("course_map.md", lessons.course_map(ROOT / "README.md")),
+                       ("api.md", api.api_page(ROOT / "README.md")),
+                       ("results.md", results.results_page(DOCS / "results", cpu_files,
+                                                           GENERATED / "results.md"))]:
+        written.add(lessons.write_if_changed(GENERATED / name, text))
+    for stale in [p for p in GENERATED.rglob("*.*") if p.suffix in (".md", ".ipynb")]:
+        if stale not in written:   # a lesson removed from the course (or left out by --only)
+            stale.unlink()
     return pages
 
 

@@ -61,9 +61,8 @@ def where_built() -> str:
             f" on {time.strftime('%Y-%m-%d', time.gmtime())}")
 
 
-def lesson_page(executed: Path, source: Path, target: Path, built: str) -> dict[str, str]:
-    """Write the page notebook for ``source`` (executed copy ``executed``) to ``target``; returns the
-    header fields it found."""
+def lesson_page(executed: Path, source: Path, target: Path, built: str) -> Path:
+    """Write the page notebook for ``source`` (executed copy ``executed``) to ``target``."""
     nb = nbformat.read(executed, as_version=4)
     freeze_widgets(nb)
     first = next(c for c in nb.cells if c.cell_type == "markdown")
@@ -71,9 +70,7 @@ def lesson_page(executed: Path, source: Path, target: Path, built: str) -> dict[
     first.source = _BADGE.sub("", first.source)  # the card's buttons replace the remote badge image
     repo_path = source.relative_to(ROOT).as_posix()
     nb.cells.insert(nb.cells.index(first) + 1, nbformat.v4.new_markdown_cell(card(fields, repo_path, built)))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _write_if_changed(target, nbformat.writes(nb))
-    return fields
+    return write_if_changed(target, nbformat.writes(nb))
 
 
 def course_map(readme: Path) -> str:
@@ -88,7 +85,10 @@ def course_map(readme: Path) -> str:
     return table + "\n"
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    """Sphinx rebuilds pages whose files changed: leave identical ones untouched."""
+def write_if_changed(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` unless it already holds it (Sphinx re-reads files whose time
+    stamp changed); returns ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
+    return path
