@@ -46,10 +46,15 @@ def card(fields: dict[str, str], repo_path: str, built: str) -> str:
     lines += [f"**These outputs** were computed {built}, in quick mode (`SCIML_TEACH_QUICK=1`: "
               "small sizes, few steps). Timings and errors on your machine, in full mode or on a "
               "GPU, will differ: run the lesson to see yours.\n",
-              f'<a class="btn btn-sm btn-primary" href="{course.colab_url(repo_path)}">Open in Colab</a> '
-              f'<a class="btn btn-sm btn-secondary" href="{course.binder_url(repo_path)}">Launch on Binder</a>',
+              _button("primary", course.colab_url(repo_path), "Open in Colab") + " "
+              + _button("secondary", course.binder_url(repo_path), "Launch on Binder"),
               "```"]
     return "\n".join(lines)
+
+
+def _button(kind: str, url: str, text: str) -> str:
+    """A link styled as a button by the theme's bundled Bootstrap (no remote badge image)."""
+    return f'<a class="btn btn-sm btn-{kind}" href="{url}">{text}</a>'
 
 
 def where_built() -> str:
