@@ -7,6 +7,7 @@ Fourier Neural Operators (Tu et al. 2024, arXiv:2307.15034) and Zero Coordinate 
 """
 # Foundation: devices, precision, meters, the training loop (lessons 00-03)
 from .capability import CapabilityReport, capability_report
+from .course import LESSONS, Lesson, course_rows, lesson, lesson_steps
 from .diagnostics import gradient_magnitudes, lost_update_fraction, range_fractions
 from .formats import (DTYPES, bit_fields, describe, format_facts, round_to, smallest_surviving_update,
                       ulp, update_survives)
@@ -15,6 +16,9 @@ from .meters import (MemoryReading, SavedTensorMeter, TimeStats, format_bytes, m
 from .metrics import mean_relative_l2, relative_l2
 from .placement import model_device, param_dtype, resolve_device, to_model, upcast
 from .precision import POLICIES, PrecisionPolicy, get_policy
+from .memory_account import MemoryAccount, memory_account
+from .half_updates import (HalfUpdates, KahanUpdates, NearestUpdates, StochasticRoundingUpdates,
+                           stochastic_round)
 from .quick import is_quick, pick
 from .threads import choose_threads, use_threads
 from .tables import format_table
@@ -27,8 +31,15 @@ from .problems import (OPERATOR_PROBLEMS, BurgersPeriodic, BurgersPINN, Kirchhof
                        ReactionDiffusion, cole_hopf, collocation_points, get_operator_problem, grf_1d,
                        grf_periodic)
 # Runs the lessons and benchmarks share: PINNs per policy, operator losses (lessons 02-05)
+from .experiments import (ScaleTrace, clipped_step, clipping_norms, matmul_errors, matmul_times,
+                          resume_runs, scale_trace)
+from .experiments import initial_errors, same_weights, seeded_model, train_seeds
 from .experiments import (SweepCase, data_loss, physics_loss, relative_error, residual_loss,
                           strategy_sweep, final_errors, seed_table, train_pinn, train_pinn_seeds)
+# The whole memory bill of a step, per policy and per strategy (lessons 03, 05)
+from .experiments import pinn_step_account, policy_memory_accounts, strategy_memory_accounts
+# Rescuing pure 16-bit training without float32 master weights (end of lesson 02)
+from .experiments import remedy_optimizer, remedy_ratios, train_pinn_remedies
 # Derivative strategies for physics-informed DeepONets (lessons 04-05)
 from .derivatives import (STRATEGIES, DataVect, DerivativeStrategy, Forward, FuncLoop, ZCS,
                           get_strategy, graph_nodes)
@@ -39,6 +50,7 @@ from .experiments import FNOSetting, fno_data, fno_table, run_fno_setting
 from .viz import (FormatExplorer, LivePlot, PrecisionPanel, bar_chart, gradient_histogram, show,
                   summary_table)
 from .viz.bars import StrategyPanel, strategy_bars, sweep_curves
+from .viz.memory import account_table, memory_bars
 # Capstone: ZCS x mixed precision (lesson 07)
 from .experiments import (Combination, combination_list, combined_savings, step_memory,
                           train_combination)
@@ -46,6 +58,7 @@ from .viz.capstone import CombinationPanel, combination_label, combination_table
 
 __all__ = [
     "CapabilityReport", "capability_report", "resolve_device",
+    "LESSONS", "Lesson", "course_rows", "lesson", "lesson_steps",
     "gradient_magnitudes", "lost_update_fraction", "range_fractions",
     "DTYPES", "bit_fields", "describe", "format_facts", "round_to", "smallest_surviving_update",
     "ulp", "update_survives",
@@ -53,6 +66,8 @@ __all__ = [
     "memory_kind", "saved_bytes", "time_fn",
     "mean_relative_l2", "relative_l2", "model_device", "param_dtype", "to_model", "upcast",
     "POLICIES", "PrecisionPolicy", "get_policy",
+    "MemoryAccount", "memory_account",
+    "HalfUpdates", "KahanUpdates", "NearestUpdates", "StochasticRoundingUpdates", "stochastic_round",
     "is_quick", "pick", "format_table", "choose_threads", "use_threads",
     "Callback", "History", "TrainConfig", "TrainStep", "train",
     "FNO", "MLP", "DeepONet", "DeepONetConfig", "FNOConfig", "SpectralConv", "nonfinite_spectral_layers",
@@ -62,11 +77,15 @@ __all__ = [
     "grf_1d", "grf_periodic",
     "SweepCase", "data_loss", "physics_loss", "relative_error", "residual_loss", "strategy_sweep",
     "final_errors", "seed_table", "train_pinn", "train_pinn_seeds",
+    "ScaleTrace", "clipped_step", "clipping_norms", "matmul_errors", "matmul_times", "resume_runs",
+    "scale_trace", "initial_errors", "same_weights", "seeded_model", "train_seeds",
+    "remedy_optimizer", "remedy_ratios", "train_pinn_remedies",
+    "pinn_step_account", "policy_memory_accounts", "strategy_memory_accounts",
     "STRATEGIES", "DataVect", "DerivativeStrategy", "Forward", "FuncLoop", "ZCS", "get_strategy",
     "graph_nodes",
     "irfftn_half", "rfftn_half", "FNOSetting", "fno_data", "fno_table", "run_fno_setting",
     "FormatExplorer", "LivePlot", "PrecisionPanel", "bar_chart", "gradient_histogram", "show",
-    "summary_table", "StrategyPanel", "strategy_bars", "sweep_curves",
+    "summary_table", "StrategyPanel", "strategy_bars", "sweep_curves", "account_table", "memory_bars",
     "Combination", "combination_label", "combination_list", "combination_table", "combined_savings",
     "step_memory", "train_combination", "CombinationPanel",
 ]

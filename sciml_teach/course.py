@@ -6,6 +6,10 @@ changing :data:`REPO_URL` here and regenerating the links the test then names.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from .quick import pick
+
 REPO_URL = "https://github.com/sciml-teach/sciml_teach"  # the one place the repository is named
 BRANCH = "main"                                            # the branch badges open
 PACKAGE = "sciml_teach"                                    # the pip distribution name
@@ -39,3 +43,75 @@ def binder_url(path: str) -> str:
 def pip_spec() -> str:
     """What the Colab set-up cell installs: this package from the repository, nothing else of ours."""
     return f"{PACKAGE} @ git+{REPO_URL}"
+
+
+# --- The syllabus: one source of truth for what each lesson needs, how long it takes, how far it trains.
+# README's course map, every lesson's "Time" line, lesson 00's map and docs/teaching.md are checked
+# against these values by tests/test_course_facts.py; a lesson reads its step counts from here
+# (``lesson_steps``), so a number quoted elsewhere cannot drift from the one that runs.
+@dataclass(frozen=True)
+class Lesson:
+    number: str                   # "03": the notebook's prefix
+    slug: str                     # "03_amp_recovery": the notebook's file name without .ipynb
+    title: str                    # "AMP recovery": as in the course map
+    needs: str                    # prerequisites, e.g. "lessons 01-02"
+    cpu_full: str                 # CPU time in full mode, e.g. "~3 min" (estimates say so)
+    cpu_quick: str                # CPU time in quick mode, measured with nbval on a 2-core machine
+    gpu: str                      # GPU lesson time: measured, or "not yet measured"
+    steps: tuple[tuple[str, int, int], ...] = ()  # (run, quick steps, full steps) of its training runs
+
+    @property
+    def path(self) -> str:
+        return f"notebooks/{self.slug}.ipynb"
+
+    def time_line(self) -> str:
+        """The lesson header's line, word for word: budgets and prerequisites."""
+        return (f"**Time:** CPU {self.cpu_full} full / {self.cpu_quick} quick; GPU {self.gpu}. "
+                f"**Prerequisites:** {self.needs}.")
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson("00", "00_start_here", "start here", "Python and a little PyTorch", "~1 min", "~15 s",
+           "not yet measured", (("panel", 400, 1000),)),
+    Lesson("01", "01_floating_point", "floating point", "lesson 00", "~10 s", "~10 s",
+           "not yet measured"),
+    Lesson("02", "02_float16_divergence", "float16 divergence", "lesson 01",
+           "~30 min (20,000 Burgers steps, estimated)", "~60 s", "not yet measured",
+           (("burgers", 500, 20_000), ("burgers fp16 eps=1e-4", 40, 20_000), ("poisson", 1000, 5000),
+            ("remedies", 500, 2000))),
+    Lesson("03", "03_amp_recovery", "AMP recovery", "lessons 01-02", "~4 min", "~90 s",
+           "not yet measured", (("policies", 1000, 1000), ("small loss", 400, 400))),
+    Lesson("04", "04_deeponet_amp", "DeepONet + AMP", "lesson 03", "~10 min (estimated)", "~60 s",
+           "not yet measured", (("data-driven", 300, 10_000), ("physics-informed", 100, 10_000))),
+    Lesson("05", "05_zero_coordinate_shift", "Zero Coordinate Shift", "lesson 04",
+           "~10 min (estimated)", "~30 s", "not yet measured"),
+    Lesson("06", "06_fno_mixed_precision", "FNO mixed precision", "lessons 01 and 03",
+           "~5 min (estimated)", "~60 s", "not yet measured", (("settings", 150, 1500),)),
+    Lesson("07", "07_capstone_zcs_amp", "capstone: ZCS + AMP", "lessons 03, 04 and 05",
+           "~14 min (estimated from measured step times)", "~40 s", "not yet measured",
+           (("combinations", 80, 1000),)),
+)
+
+
+def lesson(number: str) -> Lesson:
+    """The syllabus entry of lesson ``number`` ("00" ... "07")."""
+    for entry in LESSONS:
+        if entry.number == number:
+            return entry
+    raise ValueError(f"unknown lesson {number!r}; valid: {', '.join(e.number for e in LESSONS)}")
+
+
+def lesson_steps(number: str, run: str) -> int:
+    """How many steps lesson ``number``'s ``run`` trains, in the current mode (quick or full)."""
+    for name, quick, full in lesson(number).steps:
+        if name == run:
+            return pick(quick, full)
+    names = ", ".join(name for name, _, _ in lesson(number).steps) or "(none)"
+    raise ValueError(f"lesson {number} has no run {run!r}; its runs: {names}")
+
+
+def course_rows() -> list[dict]:
+    """One row per lesson for a table: number, title, CPU full/quick, GPU, and its runs' steps."""
+    return [{"lesson": f"{e.number} {e.title}", "CPU full": e.cpu_full, "CPU quick": e.cpu_quick,
+             "GPU": e.gpu, "steps (quick / full)": ", ".join(f"{n} {q} / {f}" for n, q, f in e.steps) or "-"}
+            for e in LESSONS]

@@ -174,7 +174,7 @@ EXERCISES: dict[str, Exercise] = {
                      "uses powers of two, any within a factor 2 is fine."),
     # Lessons 04-06
     "04.1": Exercise("a function residual(model, v, x) -> (M, N): the reaction-diffusion residual "
-                     "computed with the 'forward' strategy",
+                     "computed with the 'datavect' strategy",
                      _function_matches(_rd_residual_reference, _residual_cases),
                      "a strategy's fields(model, v, x, requests) returns {request: (M, N)}; the "
                      "problem knows which requests it needs and how to combine them into a residual."),
@@ -192,7 +192,7 @@ EXERCISES: dict[str, Exercise] = {
                      _int_equals(_largest_safe_power_of_two_grid),
                      "an n x n grid sums n * n values of at most 1; compare with float16's largest "
                      "number (st.format_facts('float16'))."),
-    "06.4": Exercise("smallest N such that the float16 sum of N ones is inf",
+    "06.4": Exercise("smallest N such that N, the exact sum of N ones, is inf in float16",
                      _int_equals(_smallest_overflowing_count),
                      "a sum a little above float16's largest number still rounds down to it; use "
                      "st.round_to(N, 'float16') and remember that ties round to even."),

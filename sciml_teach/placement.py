@@ -49,9 +49,13 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """``"auto"`` -> CUDA when available, else CPU; ``"cuda"`` without a GPU is a clear error."""
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(device)
-    if device.type not in {"cpu", "cuda"}:
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):  # "tpu", 3, None: torch's message lists 20 device types
+        parsed = None
+    if parsed is None or parsed.type not in {"cpu", "cuda"}:
         raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {str(device)!r}")
+    device = parsed
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("device 'cuda' was asked for but no CUDA GPU is visible; use 'auto' or 'cpu'")
     return device

@@ -84,6 +84,6 @@ def get_policy(policy: str | PrecisionPolicy) -> PrecisionPolicy:
     """Look a policy up by name (a policy object is returned unchanged)."""
     if isinstance(policy, PrecisionPolicy):
         return policy
-    if policy not in POLICIES:
+    if not isinstance(policy, str) or policy not in POLICIES:
         raise ValueError(f"unknown precision policy {policy!r}; valid names: {', '.join(POLICIES)}")
     return POLICIES[policy]

@@ -6,8 +6,9 @@ Notebooks read the switch only through :func:`is_quick` / :func:`pick`, never th
 """
 from __future__ import annotations
 
-import os
 from typing import TypeVar
+
+from .checks import env_flag
 
 T = TypeVar("T")
 
@@ -15,8 +16,10 @@ ENV_VAR = "SCIML_TEACH_QUICK"
 
 
 def is_quick() -> bool:
-    """True when the environment variable ``SCIML_TEACH_QUICK`` is set to 1/true/yes/on."""
-    return os.environ.get(ENV_VAR, "").strip().lower() in {"1", "true", "yes", "on"}
+    """True when ``SCIML_TEACH_QUICK`` is 1/true/yes/on (any case); unset, empty or 0/false/no/off
+    is not quick; any other value (``2``, ``y``) is a ValueError naming the variable, because
+    quietly reading it as "not quick" turns a one-minute lesson into an hour."""
+    return env_flag(ENV_VAR)
 
 
 def pick(quick: T, full: T) -> T:

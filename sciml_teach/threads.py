@@ -33,7 +33,11 @@ def choose_threads(cores: int | None = None, default: int | None = None) -> tupl
     cores = cpu_cores() if cores is None else cores
     default = STARTUP_THREADS if default is None else default
     if os.environ.get(ENV_VAR, "").strip():
-        return int(os.environ[ENV_VAR]), f"{ENV_VAR} is set"
+        text = os.environ[ENV_VAR].strip()
+        if not text.isdigit() or int(text) < 1:
+            raise ValueError(f"environment variable {ENV_VAR}={os.environ[ENV_VAR]!r} must be a "
+                             "whole number of threads >= 1, e.g. 2; or unset it")
+        return int(text), f"{ENV_VAR} is set"
     if os.environ.get("OMP_NUM_THREADS", "").strip():
         return default, "OMP_NUM_THREADS is set"
     if cores <= FEW_CORES:

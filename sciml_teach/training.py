@@ -5,7 +5,10 @@ and records a :class:`History` per step: loss, gradient norm, loss scale, non-fi
 the fraction of weights the step left unchanged (update underflow), step time and memory. A run
 that blows up or stops learning is a *result*: it ends with ``status`` ``"diverged"`` or
 ``"stalled"`` and a ``reason`` in words, never with an exception (Hayford et al. 2024, Sec. 3:
-pure float16 gradients diverge early, or updates round to zero and training stalls).
+pure float16 gradients diverge early, or updates round to zero and training stalls). Diverged
+means: the weights or (without loss scaling) the loss became inf/NaN, or the loss grew more than
+``TrainConfig.diverge_factor`` (10^3) times above its best value since step ``diverge_after``
+-- a loss exploding from 1e-3 to 5e9 while staying finite is called by its name too.
 Callbacks are the only seam to plots and widgets. Introduced in notebooks/02_float16_divergence.ipynb.
 """
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Callable, Sequence
 
 import torch
 
+from .checks import check_bool, check_choice, check_float, check_int
 from .placement import resolve_device
 from .meters import SavedTensorMeter, memory_kind
 from .precision import PrecisionPolicy, get_policy
@@ -44,23 +48,28 @@ class TrainConfig:
     stall_rtol: float = 0.01          # stalled: best loss improved by less than this fraction ...
     stall_frozen: float = 0.5         # ... while more than this fraction of weights did not move
     max_skipped: int = 50             # loss scaling: this many skipped steps in a row = diverged
+    diverge_factor: float = 1e3       # diverged: the loss grew this many times above its best ...
+    diverge_after: int = 10           # ... counting from this step on (early transients are normal)
     seed: int | None = 0              # torch.manual_seed before training (None: leave RNG alone)
 
     def __post_init__(self):
         for name in ["steps", "error_every", "diagnose_every", "memory_every", "stall_window",
                      "max_skipped"]:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"TrainConfig.{name} must be an integer >= 1, got {value!r}")
+            check_int(f"TrainConfig.{name}", getattr(self, name), minimum=1)
+        check_int("TrainConfig.diverge_after", self.diverge_after, minimum=0)
         for name in ["lr", "adam_eps"]:
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                raise ValueError(f"TrainConfig.{name} must be a finite number > 0, got {value!r}")
-        if str(self.device) not in {"auto", "cpu", "cuda"} and not str(self.device).startswith("cuda:"):
+            check_float(f"TrainConfig.{name}", getattr(self, name), positive=True)
+        check_float("TrainConfig.stall_rtol", self.stall_rtol, minimum=0.0, maximum=1.0)
+        check_float("TrainConfig.stall_frozen", self.stall_frozen, minimum=0.0, maximum=1.0)
+        check_float("TrainConfig.diverge_factor", self.diverge_factor, minimum=1.0)
+        check_bool("TrainConfig.loss_scaling", self.loss_scaling, allow_none=True)
+        if self.seed is not None:
+            check_int("TrainConfig.seed", self.seed, minimum=0)
+        if not isinstance(self.device, (str, torch.device)) or (
+                str(self.device) not in {"auto", "cpu", "cuda"}
+                and not str(self.device).startswith("cuda:")):
             raise ValueError(f"TrainConfig.device must be 'auto', 'cpu' or 'cuda', got {self.device!r}")
-        if self.memory_kind not in MEMORY_KINDS:
-            raise ValueError(f"TrainConfig.memory_kind must be one of {', '.join(MEMORY_KINDS)}, "
-                             f"got {self.memory_kind!r}")
+        check_choice("TrainConfig.memory_kind", self.memory_kind, MEMORY_KINDS)
         policy = get_policy(self.policy)  # raises ValueError for an unknown name
         if self.loss_scaling and policy.param_dtype != torch.float32:
             raise ValueError(f"loss scaling needs float32 master weights; policy {policy.name!r} "
@@ -88,6 +97,9 @@ class History:
     error: list[float] = field(default_factory=list)        # error_fn(model) at those steps
     status: str = "running"                             # "running", "ok", "diverged", "stalled"
     reason: str = ""                                    # why the run ended as it did, in words
+    ended_step: int | None = None                       # the step that ended a diverged/stalled run
+    #                                                     (None: the run went to the last step)
+    best_loss: float = math.nan                         # lowest finite loss from diverge_after on
 
     @property
     def steps(self) -> int:
@@ -138,12 +150,26 @@ def _grad_stats(model: torch.nn.Module) -> tuple[float, int]:
 
 
 def _outcome(history: History, config: TrainConfig, params_finite: bool) -> tuple[str, str]:
-    """Return ("running", "") or the reason the run has to stop now."""
-    loss = history.loss[-1]
+    """Return ("running", "") or the reason the run has to stop now; keeps ``history.best_loss``
+    (the running minimum the growth rule measures from) up to date. A negative or zero best loss
+    (a custom loss may have one) is never a reason to stop: growth is measured from a best > 0."""
+    loss, step = history.loss[-1], history.steps - 1
+    if step == 0 and not math.isfinite(loss) and not history.loss_scaling:
+        # before any update: the data or the loss itself hold inf/NaN (cheap to say, so say it)
+        return "diverged", (f"loss was {loss} at step 0, before any update: check the inputs for "
+                            f"NaN/inf, or whether the loss overflows {history.policy}'s range")
     if not params_finite:
-        return "diverged", f"weights became inf/NaN at step {history.steps - 1}"
+        return "diverged", f"weights became inf/NaN at step {step}"
     if not math.isfinite(loss) and not history.loss_scaling:
-        return "diverged", f"loss became {loss} at step {history.steps - 1}"
+        return "diverged", f"loss became {loss} at step {step}"
+    best = history.best_loss
+    if step >= config.diverge_after and math.isfinite(loss):
+        # a running minimum: a loss that climbs back by orders of magnitude is caught however
+        # slowly it climbs, while Adam's usual ups and downs stay far below the factor
+        history.best_loss = loss if math.isnan(best) else min(best, loss)
+        if best > 0 and loss > config.diverge_factor * best:
+            return "diverged", (f"loss grew {loss / best:.1e} times above its best ({best:.3e}) to "
+                                f"{loss:.3e} at step {step} (limit: {config.diverge_factor:g} times)")
     recent_skips = history.skipped[-config.max_skipped:]
     if len(recent_skips) == config.max_skipped and all(recent_skips):
         return "diverged", f"{config.max_skipped} steps in a row had inf/NaN gradients"
@@ -184,6 +210,9 @@ class TrainStep:
                  scaler: torch.amp.GradScaler | None = None, lr: float = 1e-3,
                  adam_eps: float = 1e-8, loss_scaling: bool | None = None):
         self.policy = get_policy(policy)
+        if optimizer is None:  # torch would refuse these only when the optimizer is built
+            check_float("lr", lr, positive=True)
+            check_float("adam_eps", adam_eps, positive=True)
         self.model, self.loss_fn = self.policy.cast_model(model), loss_fn
         self.device = next(model.parameters()).device
         self.optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, eps=adam_eps)
@@ -270,21 +299,29 @@ def _train_one(step: TrainStep, history: History, config: TrainConfig, index: in
 def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Tensor],
           config: TrainConfig = TrainConfig(),
           error_fn: Callable[[torch.nn.Module], float] | None = None,
-          callbacks: Sequence[Callback] = ()) -> History:
+          callbacks: Sequence[Callback] = (),
+          make_optimizer: Callable[[torch.nn.Module], torch.optim.Optimizer] | None = None) -> History:
     """Train ``model`` (moved to ``config.device`` and cast in place to the policy's parameter
     dtype) to minimise ``loss_fn(model)``, one :class:`TrainStep` at a time.
+
+    ``make_optimizer(model)`` builds the optimizer from the cast model (default: Adam with
+    ``config.lr`` and ``config.adam_eps``), e.g. one of sciml_teach.half_updates' wrappers.
 
     ``loss_fn`` runs inside the policy's autocast context and returns a scalar; it moves its data
     to the model's device and dtype. ``error_fn(model)`` (e.g. relative L2 error against a
     reference solution) is evaluated without gradients every ``config.error_every`` steps and at
     the end. Step times cover forward, backward and the update only; diagnostics run beside them.
     """
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
     policy = get_policy(config.policy)
     device = resolve_device(config.device)
     if config.seed is not None:
         torch.manual_seed(config.seed)
-    step = TrainStep(model.to(device), loss_fn, policy, lr=config.lr, adam_eps=config.adam_eps,
-                     loss_scaling=config.loss_scaling)
+    model = policy.cast_model(model.to(device))
+    optimizer = make_optimizer(model) if make_optimizer is not None else None
+    step = TrainStep(model, loss_fn, policy, optimizer=optimizer, lr=config.lr,
+                     adam_eps=config.adam_eps, loss_scaling=config.loss_scaling)
     kind = memory_kind(device) if config.memory_kind == "auto" else config.memory_kind
     if kind == "cuda_peak" and device.type != "cuda":
         raise ValueError(f"TrainConfig.memory_kind 'cuda_peak' needs a CUDA device, got {device}")
@@ -306,6 +343,8 @@ def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Ten
         if error_fn is not None and (index + 1) % config.error_every == 0:
             evaluate()
         history.status, history.reason = _outcome(history, config, params_finite)
+        if history.status != "running":
+            history.ended_step = index
         for cb in callbacks:
             cb.on_step(history)
         if history.status != "running":

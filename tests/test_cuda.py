@@ -187,3 +187,32 @@ def test_a_too_large_zcs_cell_is_an_oom_row_and_the_next_cell_still_runs():
     reference = reference_fields(problem, make_model(problem), branch, points)
     row = measure_case(small, "zcs", "fp32", CUDA, 2**62, 0, reference)
     assert row["status"] == "ok" and row["max_rel_diff"] <= 1e-4, row
+
+
+@pytest.mark.parametrize("policy", ["fp32", "amp-fp16", "amp-bf16", "bf16"])
+def test_memory_account_on_cuda_counts_what_the_cpu_counts_and_reads_the_peak(policy):
+    """Weights, gradients and Adam's state are the same bytes on any device (activations may
+    differ a little: CUDA's kernels may save other tensors); the allocator's peak holds at least
+    the weights, gradients and Adam's state, which are all alive during the update."""
+    problem = st.Poisson1D()
+    gpu = st.pinn_step_account(problem, policy, device=CUDA)
+    cpu = st.pinn_step_account(problem, policy, device="cpu")
+    fixed = lambda a: (a.param_bytes, a.grad_bytes, a.optimizer_bytes)  # noqa: E731
+    assert fixed(gpu) == fixed(cpu), (gpu, cpu)
+    assert gpu.activation_bytes == pytest.approx(cpu.activation_bytes, rel=0.25), (gpu, cpu)
+    assert cpu.cuda_peak_bytes is None
+    assert gpu.cuda_peak_bytes >= gpu.param_bytes + gpu.grad_bytes + gpu.optimizer_bytes, gpu
+
+
+@pytest.mark.parametrize("remedy", ["kahan", "stochastic"])
+def test_half_updates_accumulate_tiny_increments_on_cuda(remedy):
+    """1000 updates of 1e-4 onto bfloat16 weights at 1.0: both remedies end near 1.1 on a GPU too
+    (plain rounding would stay at 1.0)."""
+    from sciml_teach.half_updates import REMEDIES
+    p = torch.nn.Parameter(torch.ones(4096, dtype=torch.bfloat16, device=CUDA))
+    opt = REMEDIES[remedy](torch.optim.SGD([p], lr=1e-4))
+    for _ in range(1000):
+        p.grad = -torch.ones_like(p)
+        opt.step()
+    assert p.dtype == torch.bfloat16 and p.device.type == "cuda"
+    assert abs(p.float().mean().item() - 1.1) < 4e-3

@@ -165,7 +165,7 @@ def test_strategy_object_passes_through():
 
 def test_bad_request_is_a_clear_error():
     model, (v, x) = _sine_deeponet(), _inputs()
-    with pytest.raises(ValueError, match="2 non-negative orders"):
+    with pytest.raises(ValueError, match="2 non-negative integer orders"):
         get_strategy("zcs").fields(model, v, x, [(2,)])
 
 

@@ -58,5 +58,5 @@ def test_a_cpu_tensor_in_a_loss_is_caught():
     # The check itself must be able to fail: a loss that forgets to move its data is rejected.
     problem = st.Poisson1D(n_collocation=16)
     model = _on_meta(problem.make_model())
-    with pytest.raises(RuntimeError, match="device"):
-        model(problem.x.float())  # the stored points are on the CPU
+    with pytest.raises(ValueError, match="on cpu but the model is on meta"):
+        model(problem.x.float())  # the stored points are on the CPU: the model names them

@@ -142,10 +142,28 @@ def test_mixed_tanh_saves_less_memory_and_naive_amp_leaves_spectral_untouched():
     mixed = step_bytes(FNOConfig(**{**base.__dict__, "precision": "mixed", "stabilizer": "tanh",
                                     "half_dtype": torch.float16}), "amp-bf16")
     assert mixed <= 0.7 * full
-    layer, v = SpectralConv(16, 16, (8, 8)), torch.randn(4, 16, 32, 32, requires_grad=True)
+
+
+def plain_fourier_layer(v, w):
+    """A Fourier layer in plain torch (no sciml_teach code): FFT, keep K modes, mix, inverse FFT."""
+    spectrum = torch.fft.rfft(v)                                        # (B, C, N/2 + 1) complex
+    mixed = torch.einsum("bik,iok->bok", spectrum[..., :w.shape[-1]], w)  # (B, C_out, K)
+    return torch.fft.irfft(mixed, n=v.shape[-1])                        # (B, C_out, N)
+
+
+def test_autocast_leaves_ffts_and_complex_products_in_float32():
+    # The claim behind lesson 06's "naive AMP": torch.autocast does not cast FFTs or complex
+    # einsums, so a spectral layer written in plain torch saves the same bytes with and without it
+    # -- while a matmul beside it does drop to 16 bits (so the context really was active).
+    torch.manual_seed(0)
+    v = torch.randn(4, 16, 64, requires_grad=True)                     # (B, C, N)
+    w = torch.randn(16, 16, 8, dtype=torch.cfloat)                      # (C_in, C_out, K)
+    plain = saved_bytes(lambda: plain_fourier_layer(v, w))
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        naive = saved_bytes(lambda: layer(v))
-    assert naive == saved_bytes(lambda: layer(v))
+        naive = saved_bytes(lambda: plain_fourier_layer(v, w))
+        out, lin = plain_fourier_layer(v, w), torch.nn.functional.linear(v, torch.randn(8, 64))
+    assert naive == plain and out.dtype == torch.float32
+    assert lin.dtype == torch.bfloat16
 
 
 def test_grad_scaler_steps_with_fno_parameters():

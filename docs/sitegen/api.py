@@ -3,11 +3,13 @@ each with its docstring (Sphinx autodoc) and a link to the lesson that introduce
 
 The lesson comes from the docstrings themselves ("introduced in notebooks/05_...ipynb", the house
 style, or "used by lesson 06"): the object's own docstring, else its module's, else its package's;
-failing those, the first lesson whose code calls ``st.<name>``. Nothing is copied by
+failing those, the first lesson that uses ``st.<name>``, else the first that uses another name
+of the same module. Nothing is copied by
 hand, so a test can compare this page's names with ``__all__``.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import re
@@ -66,7 +68,15 @@ def lesson_of(name: str) -> str | None:
         match = LESSON_NUMBER.search(doc)
         if match:
             return _notebook_numbered(match.group(1))
-    return first_use(name)
+    return first_use(name) or _module_lesson(name)
+
+
+def _module_lesson(name: str) -> str | None:
+    """The earliest lesson that introduces another public name of ``name``'s module."""
+    unit = _unit_for(name)
+    found = [first_use(other) for other in sciml_teach.__all__
+             if other != name and _unit_for(other) == unit]
+    return min((f for f in found if f), default=None)
 
 
 def _notebook_numbered(number: str) -> str | None:
@@ -76,15 +86,19 @@ def _notebook_numbered(number: str) -> str | None:
 
 
 def first_use(name: str) -> str | None:
-    """The first lesson (by number) whose code cells use ``st.<name>``."""
+    """The first lesson (by number) whose cells use or name ``st.<name>``."""
+    pattern = re.compile(rf"\bst\.{re.escape(name)}\b")
+    return next((path for path, text in _lesson_texts() if pattern.search(text)), None)
+
+
+@functools.lru_cache(maxsize=1)
+def _lesson_texts() -> tuple[tuple[str, str], ...]:
+    """(notebooks/NN_x.ipynb, all its cells' text), in lesson order; read once per build."""
     import nbformat
     root = Path(sciml_teach.__file__).parent.parent
-    for path in sorted((root / "notebooks").glob("*.ipynb")):
-        code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
-                         if c.cell_type == "code")
-        if re.search(rf"\bst\.{re.escape(name)}\b", code):
-            return f"notebooks/{path.name}"
-    return None
+    return tuple((f"notebooks/{path.name}",
+                  "\n".join(c.source for c in nbformat.read(path, as_version=4).cells))
+                 for path in sorted((root / "notebooks").glob("*.ipynb")))
 
 
 def _modules_defining(name: str) -> list[str]:

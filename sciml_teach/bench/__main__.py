@@ -1,5 +1,6 @@
 """Command line: ``python -m sciml_teach.bench NAME [--quick] [--device ...] [--json PATH]
-[--progress/--no-progress]`` (installed also as ``sciml-teach-bench``), and ``python -m sciml_teach.bench gpu-report --out DIR`` (the one GPU check)."""
+[--progress/--no-progress]`` (installed also as ``sciml-teach-bench``), and
+``python -m sciml_teach.bench gpu-report --out DIR`` (the one GPU check)."""
 from __future__ import annotations
 
 import argparse
@@ -11,15 +12,28 @@ import time
 from ..placement import resolve_device
 from ..meters import memory_kind
 from ..progress import ENV_VAR as PROGRESS_VAR
-from ..quick import ENV_VAR
+from ..quick import ENV_VAR, is_quick
 from ..tables import format_table
 from . import BENCHMARKS, gpu_report
+from .args import check_json_path
 from .report import write_json
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (what is wrong and where the help is) and exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sciml_teach.bench",
-                                     description="The papers' tables, measured on your hardware.")
+    parser = _Parser(prog="python -m sciml_teach.bench",
+                     description="The papers' tables, measured on your hardware.")
     sub = parser.add_subparsers(dest="name", required=True, metavar="NAME")
     for name, module_name in BENCHMARKS.items():
         module = importlib.import_module(module_name)
@@ -39,7 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one benchmark (or the GPU report); also the ``sciml-teach-bench`` console command."""
+    """Run one benchmark (or the GPU report); also the ``sciml-teach-bench`` console command.
+    Argument mistakes (including a config's ValueError) print one line and
+    return 2 before any work; with ``--json`` the file is checked first and rewritten atomically
+    after every row, so a run stopped half-way leaves a valid JSON of the rows it finished."""
     args = build_parser().parse_args(argv)
     if args.name == "gpu-report":
         return gpu_report.main(args)
@@ -47,19 +64,36 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[ENV_VAR] = "1"  # one switch: the benchmark reads it through sciml_teach.quick
     if args.progress is not None:  # read through sciml_teach.progress, like quick mode
         os.environ[PROGRESS_VAR] = "1" if args.progress else "0"
+    if args.json and (problem := check_json_path(args.json)):
+        return _fail(problem)
     try:
+        is_quick()  # a bad SCIML_TEACH_QUICK is named now, not after the first row
         device = resolve_device(args.device)
     except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return _fail(str(err))
     module = importlib.import_module(BENCHMARKS[args.name])
-    start = time.perf_counter()
-    rows = module.run(args, device)
+    start, done = time.perf_counter(), []
+
+    def save(rows):
+        if args.json:
+            write_json(args.json, args.name, device, memory_kind(device), rows)
+
+    def on_row(row: dict) -> None:
+        done.append(row)
+        save(done)
+    try:
+        rows = module.run(args, device, on_row)
+    except ValueError as err:  # a value the library refused (a config's field): the user's to fix
+        return _fail(str(err) + (f" ({len(done)} finished rows are in {args.json})" if done else ""))
+    except BaseException:
+        if args.json:
+            print(f"stopped after {len(done)} rows; they are in {args.json}", file=sys.stderr)
+        raise
     print(format_table(rows, module.COLUMNS))
     print(f"\n{args.name} on {device} ({memory_kind(device)} memory) in "
           f"{time.perf_counter() - start:.0f} s")
     if args.json:
-        write_json(args.json, args.name, device, memory_kind(device), rows)
+        save(rows)
         print(f"wrote {args.json}")
     return 0
 

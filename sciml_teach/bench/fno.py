@@ -6,10 +6,14 @@ ones lesson 06 trains.
 from __future__ import annotations
 
 import argparse
+from typing import Callable
 
 import torch
 
 from ..experiments.fno_settings import COLUMNS, fno_table_rows
+from .args import MAX_SCALE, MAX_STEPS, int_in, positive_float
+
+MAX_SAMPLES = 1_000_000  # generated PDE solutions per split: more is a typo
 
 DESCRIPTION = "FNO with full / mixed / half spectral layers, +/- tanh (Tu et al. 2024)"
 __all__ = ["COLUMNS", "DESCRIPTION", "add_arguments", "run"]
@@ -18,10 +22,11 @@ __all__ = ["COLUMNS", "DESCRIPTION", "add_arguments", "run"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--problem", default="darcy", choices=["darcy", "burgers"],
                         help="2-D Darcy flow (default) or 1-D Burgers")
-    parser.add_argument("--steps", type=int, default=None, help="training steps per configuration")
-    parser.add_argument("--stress-scale", type=float, default=None,
+    parser.add_argument("--steps", type=int_in(1, MAX_STEPS), default=None,
+                        help="training steps per configuration")
+    parser.add_argument("--stress-scale", type=positive_float(MAX_SCALE), default=None,
                         help="input scale of the stress setting (default 1e3 Darcy, 1e4 Burgers)")
-    parser.add_argument("--resolution", type=int, default=None,
+    parser.add_argument("--resolution", type=int_in(8, 4096), default=None,
                         help="Darcy grid cells per side (default 32 quick, 64 full)")
     parser.add_argument("--samples", type=_pair, default=None, metavar="TRAIN,TEST",
                         help="training and test samples (default 96,32 quick; 1000,200 full)")
@@ -32,11 +37,12 @@ def _pair(text: str) -> tuple[int, int]:
         train, test = (int(v) for v in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"write two counts as TRAIN,TEST, e.g. 400,100; got {text!r}")
-    if train < 1 or test < 1:
-        raise argparse.ArgumentTypeError(f"both counts must be >= 1, got {text!r}")
+    if not (1 <= train <= MAX_SAMPLES and 1 <= test <= MAX_SAMPLES):
+        raise argparse.ArgumentTypeError(f"both counts must be from 1 to {MAX_SAMPLES}, got {text!r}")
     return train, test
 
 
-def run(args: argparse.Namespace, device: torch.device) -> list[dict]:
+def run(args: argparse.Namespace, device: torch.device,
+        on_row: Callable[[dict], None] | None = None) -> list[dict]:
     return fno_table_rows(args.problem, args.stress_scale, args.steps, device, args.resolution,
-                          args.samples)
+                          args.samples, on_row=on_row)

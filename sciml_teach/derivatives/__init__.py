@@ -21,7 +21,7 @@ def get_strategy(strategy: str | DerivativeStrategy) -> DerivativeStrategy:
     """A strategy by name ("funcloop", "datavect", "zcs", "forward"); objects pass through."""
     if isinstance(strategy, DerivativeStrategy):
         return strategy
-    if strategy not in STRATEGIES:
+    if not isinstance(strategy, str) or strategy not in STRATEGIES:
         raise ValueError(f"unknown derivative strategy {strategy!r}; valid names: "
                          f"{', '.join(STRATEGIES)}")
     return STRATEGIES[strategy]()

@@ -9,22 +9,33 @@ Introduced in notebooks/05_zero_coordinate_shift.ipynb.
 """
 from __future__ import annotations
 
+import numbers
 from abc import ABC, abstractmethod
 from typing import Iterable, Mapping
 
 import torch
 
+from ..checks import check_tensor
+
 Request = tuple[int, ...]  # derivative order per coordinate, e.g. (2, 0) = d2/dx2
 
 
 def normalise_requests(requests: Iterable[Iterable[int]], dims: int) -> list[Request]:
-    """Check each request has one non-negative order per coordinate; drop duplicates, keep order."""
+    """Check each request has one non-negative integer order per coordinate; drop duplicates,
+    keep order. ``(1.7, 0)`` or ``(True, 0)`` is refused, never truncated to ``(1, 0)``."""
     out: list[Request] = []
-    for r in requests:
-        r = tuple(int(k) for k in r)
-        if len(r) != dims or any(k < 0 for k in r):
-            raise ValueError(f"a derivative request needs {dims} non-negative orders (one per "
-                             f"coordinate), e.g. {(2,) + (0,) * (dims - 1)}; got {r}")
+    example = (2,) + (0,) * (dims - 1)
+    for raw in requests:
+        try:
+            orders = tuple(raw)
+        except TypeError:
+            orders = None
+        if orders is None or len(orders) != dims or not all(
+                isinstance(k, numbers.Integral) and not isinstance(k, bool) and k >= 0
+                for k in orders):
+            raise ValueError(f"a derivative request needs {dims} non-negative integer orders (one "
+                             f"per coordinate), e.g. {example}; got {raw!r}")
+        r = tuple(int(k) for k in orders)
         if r not in out:
             out.append(r)
     return out
@@ -63,6 +74,8 @@ def derivative_tree(root: torch.Tensor, leaf: torch.Tensor,
     grads: dict[Request, torch.Tensor] = {}
     for r in sorted(needed, key=lambda r: (sum(r), r)):  # a parent is one order lower: done first
         p, d = parent(r)
+        if p not in grads and not values[p].requires_grad:  # identically zero already (a
+            grads[p] = torch.zeros_like(leaf)                 # ReLU net's d2/dx2): so is the rest
         if p not in grads:
             grads[p] = torch.autograd.grad(values[p].sum(), leaf, create_graph=True,
                                            materialize_grads=True)[0]  # leaf's shape
@@ -82,6 +95,13 @@ def graph_nodes(t: torch.Tensor) -> int:
     return len(seen)
 
 
+def check_inputs(model: torch.nn.Module, branch_input, points) -> None:
+    """Rank, device and dtype of a strategy's inputs against the model (see ``fields``)."""
+    weight = next(model.parameters(), None)
+    check_tensor("branch_input", branch_input, 2, weight, " (M, m): M functions at m sensors")
+    check_tensor("points", points, 2, weight, " (N, D)")
+
+
 class DerivativeStrategy(ABC):
     """Abstract: ``fields(model, branch_input (M, m), points (N, D), requests)`` returns
     ``{request: (M, N)}``.
@@ -95,12 +115,11 @@ class DerivativeStrategy(ABC):
     def fields(self, model: torch.nn.Module, branch_input: torch.Tensor, points: torch.Tensor,
                requests: Iterable[Iterable[int]]) -> dict[Request, torch.Tensor]:
         """Any branch-trunk model works: ``model(v (M, m), x (N, D)) -> u (M, N)``, one field in
-        Cartesian-product form (every function at every point). Shapes are checked here."""
-        if branch_input.ndim != 2:
-            raise ValueError(f"branch_input must have shape (M, m): M functions at m sensors, "
-                             f"got {tuple(branch_input.shape)}")
-        if points.ndim != 2:
-            raise ValueError(f"points must have shape (N, D), got {tuple(points.shape)}")
+        Cartesian-product form (every function at every point). Shapes are checked here, and
+        inputs are never converted: both must be on the model's device and, outside autocast, in
+        its weights' dtype (pass ``st.to_model(model, branch_input, points)``). M = 0 or N = 0
+        gives empty (M, N) fields; a derivative that is identically zero gives zeros."""
+        check_inputs(model, branch_input, points)
         if getattr(getattr(model, "config", None), "n_outputs", 1) != 1:
             raise ValueError("derivative strategies need a single-output model: build the DeepONet "
                              "with DeepONetConfig(n_outputs=1)")

@@ -15,7 +15,15 @@ from typing import Mapping, final
 
 import torch
 
-from .base import DerivativeStrategy, Request, derivative_tree, normalise_requests
+from .base import DerivativeStrategy, Request, check_inputs, derivative_tree, normalise_requests
+
+
+def _grad_to_dummy(scalar, a: torch.Tensor) -> torch.Tensor:
+    """d scalar / d a, (M, N). A derivative that is identically zero (d2/dx2 of a ReLU network)
+    leaves a scalar that never touched ``a``: its field is zeros, as the other strategies return."""
+    if not isinstance(scalar, torch.Tensor) or not scalar.requires_grad:
+        return torch.zeros_like(a)
+    return torch.autograd.grad(scalar, a, create_graph=True, materialize_grads=True)[0]
 
 
 @final
@@ -36,7 +44,7 @@ class ZCS(DerivativeStrategy):
         u, a, scalars = self._scalars(model, branch_input, points, requests)
         out = {requests[0]: u}                               # requests[0] is the all-zero one
         for r in requests[1:]:
-            out[r] = torch.autograd.grad(scalars[r], a, create_graph=True)[0]  # (M, N)
+            out[r] = _grad_to_dummy(scalars[r], a)           # (M, N)
         return out
 
     def combination(self, model, branch_input, points, coefficients: Mapping[Request, float]):
@@ -48,7 +56,8 @@ class ZCS(DerivativeStrategy):
         """``(u, sum_r c_r d^r u)``, both (M, N), from one forward pass: a residual needs u beside
         its linear part (e.g. the k u^2 of reaction-diffusion), and running the model again for
         it would double the graph."""
+        check_inputs(model, branch_input, points)
         requests = normalise_requests(coefficients.keys(), points.shape[1])
         u, a, scalars = self._scalars(model, branch_input, points.detach(), requests)
         total = sum(c * scalars[tuple(r)] for r, c in coefficients.items())  # scalar
-        return u, torch.autograd.grad(total, a, create_graph=True)[0]        # (M, N), (M, N)
+        return u, _grad_to_dummy(total, a)                                   # (M, N), (M, N)

@@ -31,14 +31,17 @@ def combination_list(baseline: str, amp: str) -> list[Combination]:
 def train_combination(problem, combination: Combination, branch: torch.Tensor,
                       points: torch.Tensor, model_config: DeepONetConfig, config: TrainConfig,
                       error_fn: Callable[[torch.nn.Module], float] | None = None,
-                      callbacks: Sequence[Callback] = ()) -> History:
+                      callbacks: Sequence[Callback] = (), seed: int = 0) -> History:
     """Train a fresh physics-informed DeepONet with one strategy and one policy.
 
-    Same seed, same data and same optimizer for every combination: only the derivative strategy
-    and ``config.policy`` (replaced by the combination's) change.
+    The model's initial weights are drawn from ``seed`` (``torch.manual_seed`` right before it is
+    built, and ``config.seed`` is set to it), so every combination with the same seed starts from
+    the same weights, with the same data and optimizer: only the derivative strategy and
+    ``config.policy`` (replaced by the combination's) change.
     """
     strategy, policy = combination
-    config = dataclasses.replace(config, policy=policy)
+    config = dataclasses.replace(config, policy=policy, seed=seed)
+    torch.manual_seed(seed)
     return train(DeepONet(model_config), physics_loss(problem, strategy, branch, points), config,
                  error_fn=error_fn, callbacks=callbacks)
 

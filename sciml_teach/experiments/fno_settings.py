@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 
+from ..checks import check_bool, check_choice, check_float
 from ..placement import resolve_device
 from ..metrics import mean_relative_l2
 from ..models import FNO, FNOConfig, nonfinite_spectral_layers
+from ..models.spectral import PRECISIONS, STABILIZERS
 from ..placement import to_model, upcast
 from ..precision import get_policy
 from ..progress import progress
@@ -44,6 +46,12 @@ class FNOSetting:
     stabilizer: str           # "none" or "tanh"
     amp: bool                 # False: fp32 policy; True: the device's AMP policy
     input_scale: float = 1.0  # inputs are multiplied by this (the stress setting uses > 1)
+
+    def __post_init__(self):
+        check_choice("FNOSetting.precision", self.precision, PRECISIONS)
+        check_choice("FNOSetting.stabilizer", self.stabilizer, STABILIZERS)
+        check_bool("FNOSetting.amp", self.amp)
+        check_float("FNOSetting.input_scale", self.input_scale, positive=True)
 
 
 def settings(stress_scale: float) -> list[FNOSetting]:
@@ -74,9 +82,12 @@ def fno_data(problem: str, resolution: int | None = None,
         raise ValueError(f"samples must be two positive counts (train, test), got {samples!r}")
     if problem == "darcy":
         n = resolution or pick(32, 64)
+        modes, stress = (16, 16) if n >= 128 else pick((8, 8), (12, 12)), 1e3
+        if n < 2 * modes[0]:  # say so before solving hundreds of PDEs, not in the first layer
+            raise ValueError(f"resolution {n} is too coarse for {modes} Fourier modes: use a "
+                             f"resolution of at least {2 * modes[0]}")
         data = darcy_dataset(n_train + n_test, DarcyConfig(resolution=n))
         a, u = data["a"], data["u"]                                   # (M, n, n)
-        modes, stress = (16, 16) if n >= 128 else pick((8, 8), (12, 12)), 1e3
     elif problem == "burgers":
         config = BurgersConfig(resolution=pick(64, 256), solver_resolution=pick(256, 1024),
                                dt=pick(2e-3, 1e-3))
@@ -116,21 +127,23 @@ def loss_and_error(data: dict, scale: float, batch: int, device: torch.device, s
 
 def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str = "auto",
                     steps: int | None = None, callbacks: Sequence[Callback] = (),
-                    memory: str = "autograd_saved") -> dict:
+                    memory: str = "autograd_saved", seed: int = 0) -> dict:
     """Train one configuration on ``data`` (from :func:`fno_data`) and return its row.
 
     ``steps`` defaults to 150 in quick mode and 2000 otherwise; ``callbacks`` go to the
     training loop (a live plot, for instance). ``device="auto"`` picks CUDA when present.
     ``memory`` is the TrainConfig.memory_kind: bytes saved for backward (lesson 06, the same on
-    every machine) or "auto" (the CUDA peak on a GPU: the benchmark).
+    every machine) or "auto" (the CUDA peak on a GPU: the benchmark). ``seed`` draws the initial
+    weights and the batch order: settings run with the same seed start from the same weights.
     """
     device = resolve_device(device)
     policy = get_policy(policy_name(setting, device))
     row = {"problem": data["problem"], "resolution": data["resolution"],
            "input_scale": setting.input_scale, "spectral_precision": setting.precision,
            "stabilizer": setting.stabilizer, "policy": policy.name, "half_dtype": "float16",
-           "rel_l2_error": math.nan, "throughput": math.nan, "memory_bytes": None, "note": ""}
-    torch.manual_seed(0)
+           "rel_l2_error": math.nan, "throughput": math.nan, "memory_bytes": None, "note": "",
+           "seed": seed}
+    torch.manual_seed(seed)
     config = FNOConfig(modes=data["modes"], width=pick(24, 32), layers=4,
                        projection=pick(64, 128), precision=setting.precision,
                        stabilizer=setting.stabilizer, half_dtype=torch.float16)
@@ -141,14 +154,14 @@ def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str 
         bad = nonfinite_spectral_layers(model, probe)
     if bad:
         return {**row, "status": "overflow", "note": f"inf/NaN from {bad[0]}"}
-    loss_fn, error_fn = loss_and_error(data, setting.input_scale, batch, device)
+    loss_fn, error_fn = loss_and_error(data, setting.input_scale, batch, device, seed)
     steps = steps or pick(150, 2000)
     # ERROR_POINTS test errors per run, so the live error panel draws a curve (diagnostics
     # run beside the timed step: the throughput is unchanged)
     history = train(model, loss_fn, TrainConfig(steps=steps, lr=3e-3, policy=policy,
                                                 device=str(device),
                                                 error_every=max(1, steps // ERROR_POINTS),
-                                                memory_kind=memory),
+                                                memory_kind=memory, seed=seed),
                     error_fn=error_fn, callbacks=callbacks)
     error = history.final_error
     status = history.status if math.isfinite(error) else "diverged"
@@ -182,9 +195,13 @@ def oom_row(setting: FNOSetting, data: dict, device: torch.device) -> dict:
 
 def fno_table_rows(problem: str, stress_scale: float | None = None, steps: int | None = None,
                    device: torch.device | str = "auto", resolution: int | None = None,
-                   samples: tuple[int, int] | None = None) -> list[dict]:
+                   samples: tuple[int, int] | None = None,
+                   on_row: Callable[[dict], None] | None = None) -> list[dict]:
     """Every setting of :func:`settings` trained on ``problem``'s data: the rows of Tu et al.'s
-    table (an out-of-memory setting is an ``oom`` row), with their memory ratios."""
+    table (an out-of-memory setting is an ``oom`` row), with their memory ratios. ``on_row(row)``
+    is called as each row is finished."""
+    if stress_scale is not None:
+        check_float("stress_scale", stress_scale, positive=True)
     device = resolve_device(device)
     data = fno_data(problem, resolution, samples)
     rows = []
@@ -193,4 +210,6 @@ def fno_table_rows(problem: str, stress_scale: float | None = None, steps: int |
             rows.append(run_fno_setting(setting, data, device, steps, memory="auto"))
         except torch.OutOfMemoryError:
             rows.append(oom_row(setting, data, device))
+        if on_row is not None:
+            on_row(rows[-1])
     return with_memory_ratio(rows)

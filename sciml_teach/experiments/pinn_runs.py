@@ -15,24 +15,27 @@ import torch
 from ..placement import resolve_device
 from ..progress import progress
 from ..training import Callback, History, TrainConfig, train
+from .memory_runs import pinn_step_account
 
 
 def train_pinn(problem, config: TrainConfig, callbacks: Sequence[Callback] = (),
                loss_weight: float = 1.0, width: int = 32, depth: int = 3, seed: int = 0,
-               model: torch.nn.Module | None = None) -> History:
+               model: torch.nn.Module | None = None,
+               make_optimizer: Callable[[torch.nn.Module], torch.optim.Optimizer] | None = None
+               ) -> History:
     """Train ``model`` (default: the problem's MLP built from ``seed``) on ``loss_weight * loss``.
 
     The same seed gives every policy the same initial weights, so runs compare like for like.
     Pass your own ``model`` to keep a handle on the trained network (it is trained in place).
     ``loss_weight`` < 1 mimics a loss in small physical units: harmless in float32 (Adam does not
     care about the loss's scale), fatal in float16 without loss scaling (lesson 03). The device is
-    ``config.device``.
+    ``config.device``. ``make_optimizer(model)`` replaces the default Adam (see :func:`train`).
     """
     if model is None:
         torch.manual_seed(seed)
         model = problem.make_model(width=width, depth=depth)
     return train(model, lambda m: loss_weight * problem.loss(m), config,
-                 error_fn=problem.relative_l2_error, callbacks=callbacks)
+                 error_fn=problem.relative_l2_error, callbacks=callbacks, make_optimizer=make_optimizer)
 
 
 def train_pinn_seeds(problem, configs: Mapping[str, TrainConfig], seeds: Sequence[int],
@@ -81,13 +84,19 @@ def policy_runs(policies: Sequence[str]) -> list[tuple[str, float]]:
 
 def policy_table_rows(problem, steps: int, policies: Sequence[str],
                       device: str | torch.device = "auto", width: int = 32, depth: int = 3,
-                      diagnose_every: int = 1) -> list[dict]:
+                      diagnose_every: int = 1,
+                      on_row: Callable[[dict], None] | None = None) -> list[dict]:
     """One row per run of :func:`policy_runs`: status, error, step time and memory, with error
-    and memory relative to float32 (Hayford et al. 2024, Table 2).
+    and memory relative to float32 (Hayford et al. 2024, Table 2), and the whole memory account
+    of one step of a fresh model (``param_bytes``, ``grad_bytes``, ``optimizer_bytes``,
+    ``weight_copy_bytes``, ``activation_bytes``, ``total_bytes``, ``cuda_peak_bytes``).
 
     ``step_time_s`` is the lean step (forward, backward, update); ``diagnostics_s`` is what the
-    diagnostics beside it cost per step, every ``diagnose_every`` steps.
+    diagnostics beside it cost per step, every ``diagnose_every`` steps. ``on_row(row)`` is
+    called as each row is finished (the ratios to float32 are added to the returned rows).
     """
+    if not list(policies):
+        raise ValueError("policies must name at least one precision policy, e.g. ['fp32']")
     rows = []
     for policy, eps in progress(policy_runs(policies), "policies"):
         config = TrainConfig(steps=steps, lr=1e-3, adam_eps=eps, policy=policy, memory_kind="auto",
@@ -101,7 +110,10 @@ def policy_table_rows(problem, steps: int, policies: Sequence[str],
                      "step_time_s": history.median_step_time_s,
                      "diagnostics_s": statistics.median(history.diagnostics_time_s),
                      "memory_bytes": max(history.memory_bytes), "steps": history.steps,
-                     "reason": history.reason})
+                     "reason": history.reason,
+                     **pinn_step_account(problem, policy, width, depth, eps, device=device).as_row()})
+        if on_row is not None:
+            on_row(rows[-1])
     fp32 = next((r for r in rows if r["policy"] == "fp32"), None)
     for r in rows:
         if fp32 is not None:

@@ -19,8 +19,10 @@ from typing import Callable, Sequence
 
 import torch
 
+from ..checks import check_float, check_int
 from ..placement import resolve_device
 from ..derivatives import get_strategy
+from ..memory_account import ACCOUNT_COLUMNS, MemoryAccount, memory_account
 from ..meters import measure_memory, time_fn
 from ..models.deeponet import DeepONet, DeepONetConfig
 from ..placement import to_model, upcast
@@ -39,6 +41,11 @@ class SweepCase:
     problem: str       # a name in OPERATOR_PROBLEMS
     n_functions: int   # M
     n_points: int      # N
+
+    def __post_init__(self):
+        get_operator_problem(self.problem)  # a ValueError listing the valid names
+        check_int("SweepCase.n_functions", self.n_functions, minimum=1)
+        check_int("SweepCase.n_points", self.n_points, minimum=1)
 
 
 def default_cases() -> list[SweepCase]:
@@ -81,6 +88,23 @@ def make_step(problem, strategy, model, branch, points, policy, device, keep: di
         loss.backward()
         keep["fields"] = {r: f.detach().cpu().double() for r, f in fields.items()}
     return step
+
+
+def strategy_step_account(problem_name: str, strategy, n_functions: int, n_points: int,
+                          policy="fp32", width: int = 128, seed: int = 0,
+                          device: str | torch.device = "auto") -> MemoryAccount:
+    """The whole memory of one training step *with* its Adam update (parameters, gradients,
+    optimizer state, activations; see :func:`sciml_teach.memory_account.memory_account`)."""
+    device = resolve_device(device)
+    problem, branch, points = case_inputs(SweepCase(problem_name, n_functions, n_points), seed)
+    model = get_policy(policy).cast_model(make_model(problem, seed, width).to(device))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    backward = make_step(problem, strategy, model, branch, points, policy, device, {})
+
+    def step():
+        backward()
+        optimizer.step()
+    return memory_account(model, optimizer, step, device)
 
 
 def reference_fields(problem, model, branch, points) -> dict:
@@ -130,14 +154,17 @@ def _is_oom(err: BaseException) -> bool:
 
 
 def measure_case(case: SweepCase, strategy, policy, device, budget: int, predicted: float,
-                 reference: dict, width: int = 128, repeats: int = 3) -> dict:
-    """One row: status, step time, memory and agreement of ``strategy`` on ``case``."""
+                 reference: dict, width: int = 128, repeats: int = 3, account: bool = False) -> dict:
+    """One row: status, step time, memory and agreement of ``strategy`` on ``case``; with
+    ``account``, also the columns of :meth:`MemoryAccount.as_row` (None unless ``ok``) from one
+    more step that includes an Adam update."""
     problem, branch, points = case_inputs(case)
     row = {"problem": case.problem, "order": max(max(r) for r in problem.requests),
            "n_functions": case.n_functions, "n_points": case.n_points,
            "strategy": get_strategy(strategy).name,
            "policy": get_policy(policy).name, "status": "ok", "step_time_s": None,
-           "memory_bytes": None, "predicted_bytes": int(predicted), "max_rel_diff": None}
+           "memory_bytes": None, "predicted_bytes": int(predicted), "max_rel_diff": None,
+           **({key: None for key in ACCOUNT_COLUMNS} if account else {})}
     if predicted > budget:
         row["status"] = "over_budget"
         return row
@@ -159,19 +186,42 @@ def measure_case(case: SweepCase, strategy, policy, device, budget: int, predict
             torch.cuda.empty_cache()
     row["step_time_s"] = stats.median_s
     row["max_rel_diff"] = max_rel_diff(keep["fields"], reference)
+    if account:
+        row.update(_account_columns(case, strategy, policy, width, device))
     return row
+
+
+def _account_columns(case: SweepCase, strategy, policy, width: int, device) -> dict:
+    """:func:`strategy_step_account` as row columns; {} (they stay None) when the extra step,
+    which adds Adam's state, does not fit where the measured step did."""
+    try:
+        return strategy_step_account(case.problem, strategy, case.n_functions, case.n_points,
+                                     policy, width, device=device).as_row()
+    except (torch.OutOfMemoryError, RuntimeError) as err:
+        if not _is_oom(err):
+            raise
+        return {}
+    finally:
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
 
 
 def strategy_sweep(cases: Sequence[SweepCase], strategies: Sequence, policy="fp32",
                    device: str | torch.device = "auto", budget: int | None = None,
                    width: int = 128, repeats: int = 3,
-                   progress: Callable[[dict], None] | None = None) -> list[dict]:
+                   progress: Callable[[dict], None] | None = None,
+                   accounts: bool = False) -> list[dict]:
     """Rows for every case and strategy (lesson 05's sweep and ``bench zcs``).
 
     ``budget`` (bytes) defaults to :func:`default_memory_budget`; ``progress(row)`` is called
-    after each row.
+    after each row. ``accounts=True`` adds each step's whole memory account (one more step per
+    row: parameters, gradients, Adam state, activations; see :func:`strategy_step_account`).
     """
     device = resolve_device(device)
+    check_int("width", width, minimum=1)
+    check_int("repeats", repeats, minimum=1)
+    if budget is not None:
+        check_float("budget", budget, positive=True)
     budget = default_memory_budget(device) if budget is None else budget
     predictors = {}
     rows = []
@@ -185,7 +235,7 @@ def strategy_sweep(cases: Sequence[SweepCase], strategies: Sequence, policy="fp3
                 predictors[key] = predict_memory(case.problem, strategy, policy, device, width)
             predicted = predictors[key](case.n_functions, case.n_points)
             rows.append(measure_case(case, strategy, policy, device, budget, predicted, reference,
-                                     width, repeats))
+                                     width, repeats, accounts))
             if progress is not None:
                 progress(rows[-1])
     return rows

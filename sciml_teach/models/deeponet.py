@@ -15,7 +15,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .mlp import MLP
+from ..checks import check_choice, check_int, check_tensor
+from .mlp import ACTIVATIONS, MLP
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,14 @@ class DeepONetConfig:
 
     def __post_init__(self):
         for name in ["n_sensors", "coord_dims", "width", "depth", "n_features", "n_outputs"]:
-            if getattr(self, name) < 1:
-                raise ValueError(f"DeepONetConfig.{name} must be >= 1, got {getattr(self, name)}")
+            check_int(f"DeepONetConfig.{name}", getattr(self, name), minimum=1)
+        check_choice("DeepONetConfig.activation", self.activation, ACTIVATIONS)
         for name in ["branch_hidden", "trunk_hidden"]:
             widths = getattr(self, name)
             if widths is not None:
-                widths = tuple(widths)
-                if not all(isinstance(w, int) and w >= 1 for w in widths):
+                widths = tuple(widths) if isinstance(widths, (list, tuple)) else (widths,)
+                if not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1
+                           for w in widths):
                     raise ValueError(f"DeepONetConfig.{name} must list integer widths >= 1, "
                                      f"got {widths!r}")
                 object.__setattr__(self, name, widths)  # a list becomes a tuple: still hashable
@@ -65,7 +67,9 @@ class DeepONetConfig:
 class DeepONet(nn.Module):
     """``DeepONet(DeepONetConfig(...))(branch_input (M, m), points (N, D)) -> u (M, N)``.
 
-    With ``n_outputs = C > 1`` the output is (M, N, C). The trunk's last layer is activated too,
+    With ``n_outputs = C > 1`` the output is (M, N, C). Inputs are checked, never converted: they
+    must be on the model's device and, outside autocast, in its weights' dtype -- pass
+    ``st.to_model(model, branch_input, points)`` (the one rule of every model in the course). The trunk's last layer is activated too,
     as in Lu et al. 2021, so its K features are smooth bounded basis functions of the point.
     """
 
@@ -90,7 +94,8 @@ class DeepONet(nn.Module):
     def branch_features(self, branch_input: torch.Tensor) -> torch.Tensor:
         """(M, m) -> (M, C, K)."""
         c = self.config
-        if branch_input.ndim != 2 or branch_input.shape[1] != c.n_sensors:
+        check_tensor("branch_input", branch_input, 2, self.bias, f" (M, {c.n_sensors})")
+        if branch_input.shape[1] != c.n_sensors:
             raise ValueError(f"branch input must have shape (M, {c.n_sensors}), "
                              f"got {tuple(branch_input.shape)}")
         return self.branch(branch_input).unflatten(-1, (c.n_outputs, c.n_features))  # (M, C, K)
@@ -98,7 +103,8 @@ class DeepONet(nn.Module):
     def trunk_features(self, points: torch.Tensor) -> torch.Tensor:
         """(N, D) -> (N, C, K)."""
         c = self.config
-        if points.ndim != 2 or points.shape[1] != c.coord_dims:
+        check_tensor("points", points, 2, self.bias, f" (N, {c.coord_dims})")
+        if points.shape[1] != c.coord_dims:
             raise ValueError(f"trunk points must have shape (N, {c.coord_dims}), "
                              f"got {tuple(points.shape)}")
         return self.trunk(points).unflatten(-1, (c.n_outputs, c.n_features))  # (N, C, K)

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .spectral import SpectralConv
+from ..checks import check_choice, check_int, check_tensor
+from ..half_fft import HALF_DTYPES
+from .spectral import PRECISIONS, STABILIZERS, SpectralConv
 
 
 @dataclass(frozen=True)
@@ -28,8 +30,20 @@ class FNOConfig:
     half_dtype: torch.dtype | None = None  # half parts' dtype; None: autocast's, else float16
 
     def __post_init__(self):
-        if self.layers < 1 or self.width < 1 or self.projection < 1:
-            raise ValueError(f"layers, width and projection must be >= 1, got {self}")
+        for name in ["in_channels", "out_channels", "width", "layers", "projection"]:
+            check_int(f"FNOConfig.{name}", getattr(self, name), minimum=1)
+        modes = tuple(self.modes) if isinstance(self.modes, (list, tuple)) else (self.modes,)
+        if len(modes) not in (1, 2):
+            raise ValueError(f"FNOConfig.modes must hold 1 or 2 mode counts (a 1-D or 2-D grid), "
+                             f"got {self.modes!r}")
+        for i, m in enumerate(modes):
+            check_int(f"FNOConfig.modes[{i}]", m, minimum=1)
+        object.__setattr__(self, "modes", modes)  # a list becomes a tuple: still hashable
+        check_choice("FNOConfig.precision", self.precision, PRECISIONS)
+        check_choice("FNOConfig.stabilizer", self.stabilizer, STABILIZERS)
+        if self.half_dtype is not None and self.half_dtype not in HALF_DTYPES:
+            raise ValueError(f"FNOConfig.half_dtype must be None, torch.float16 or torch.bfloat16, "
+                             f"got {self.half_dtype!r}")
 
 
 def _pointwise(dims: int, c_in: int, c_out: int) -> nn.Module:
@@ -81,8 +95,13 @@ class FNO(nn.Module):
         2. lift to ``width`` channels with a pointwise linear map;
         3. apply the L Fourier layers, ``v <- GELU(W v + K v)`` (no GELU after the last);
         4. project back with pointwise linear -> GELU -> pointwise linear.
+
+        ``a`` is checked, never converted (as every model in the course): on the model's device
+        and, outside autocast, in its weights' dtype -- pass ``st.to_model(model, a)``. A batch of
+        B = 0 inputs gives an empty (0, out_channels, *N) batch under every spectral precision.
         """
         dims = len(self.config.modes)
+        check_tensor("a", a, like=self.lift.weight)
         if a.dim() != 2 + dims or a.shape[1] != self.config.in_channels:
             raise ValueError(f"FNO expects (B, {self.config.in_channels}, *N) with {dims} grid "
                              f"axes, got {tuple(a.shape)}")

@@ -9,6 +9,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from ..checks import check_int, check_tensor
+
 ACTIVATIONS = {"tanh": nn.Tanh, "sin": None, "relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU}
 
 
@@ -32,8 +34,10 @@ class MLP(nn.Module):
     def __init__(self, layer_sizes: Sequence[int], activation: str = "tanh",
                  final_activation: bool = False):
         super().__init__()
-        if len(layer_sizes) < 2 or any(int(n) < 1 for n in layer_sizes):
+        if len(layer_sizes) < 2:
             raise ValueError(f"layer_sizes must list >= 2 positive widths, got {list(layer_sizes)}")
+        for i, n in enumerate(layer_sizes):
+            check_int(f"layer_sizes[{i}]", n, minimum=1)
         self.layer_sizes = list(layer_sizes)
         layers: list[nn.Module] = []
         for i, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:])):
@@ -46,7 +50,8 @@ class MLP(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.shape[-1] != self.layer_sizes[0]:
+        check_tensor("x", x, like=self.net[0].weight, shape_hint=f" (..., {self.layer_sizes[0]})")
+        if x.ndim == 0 or x.shape[-1] != self.layer_sizes[0]:
             raise ValueError(f"MLP expects inputs of shape (..., {self.layer_sizes[0]}), "
                              f"got {tuple(x.shape)}")
         return self.net(x)  # (..., layer_sizes[-1])

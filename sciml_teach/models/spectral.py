@@ -180,6 +180,9 @@ class SpectralConv(nn.Module):
         self._check(x)
         device_type = x.device.type
         half_dtype = self._resolve_half_dtype(device_type)
+        if x.shape[0] == 0:  # no inputs: the FFT libraries refuse an empty batch, the answer is empty
+            dtype = torch.promote_types(x.dtype, torch.float32) if self.precision == "full" else half_dtype
+            return x.new_zeros((0, self.weight.shape[1], *x.shape[2:]), dtype=dtype)  # (0, O, *N)
         if self.stabilizer == "tanh":
             x = torch.tanh(x)
         with torch.autocast(device_type, enabled=False):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..checks import check_float, check_int
 from .burgers_trajectories import solve_burgers
 from .grf import grf_periodic
 
@@ -26,8 +27,11 @@ class BurgersPeriodic:
     n_boundary: int = 50        # points per edge of the boundary loss
 
     def __post_init__(self):
-        if self.n_boundary < 2:
-            raise ValueError(f"BurgersPeriodic.n_boundary must be >= 2, got {self.n_boundary}")
+        check_int("BurgersPeriodic.n_boundary", self.n_boundary, minimum=2)
+        check_int("BurgersPeriodic.n_sensors", self.n_sensors, minimum=2)
+        check_float("BurgersPeriodic.viscosity", self.viscosity, minimum=0.0)
+        check_float("BurgersPeriodic.length_scale", self.length_scale, positive=True)
+        check_float("BurgersPeriodic.amplitude", self.amplitude, minimum=0.0)
 
     coord_dims = 2                              # points are (x, t)
     requests = ((1, 0), (2, 0), (0, 1))         # u_x, u_xx, u_t

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
+from ..checks import check_float, check_int
 from ..data_cache import cached
 from ..progress import progress
 from .grf import grf_periodic
@@ -30,6 +31,15 @@ class BurgersConfig:
     dt: float = 1e-3             # time step of the solver
     length_scale: float = 0.1    # length scale of the GRF initial conditions
     amplitude: float = 1.0       # pointwise standard deviation of the initial conditions
+
+    def __post_init__(self):
+        check_int("BurgersConfig.resolution", self.resolution, minimum=2, maximum=65536)
+        check_int("BurgersConfig.solver_resolution", self.solver_resolution,
+                  minimum=self.resolution, maximum=65536)
+        for name in ["nu", "t_end", "dt", "length_scale"]:
+            check_float(f"BurgersConfig.{name}", getattr(self, name), positive=True)
+        check_float("BurgersConfig.dt", self.dt, maximum=self.t_end)
+        check_float("BurgersConfig.amplitude", self.amplitude, minimum=0.0)
 
 
 def solve_burgers(u0: torch.Tensor, nu: float, t_end: float, dt: float) -> torch.Tensor:

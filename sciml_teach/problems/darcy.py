@@ -15,6 +15,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 import torch
 
+from ..checks import check_float, check_int
 from ..data_cache import cached
 from ..progress import progress
 from .grf import grf_periodic
@@ -29,6 +30,12 @@ class DarcyConfig:
     a_high: float = 12.0         # coefficient where the GRF is >= 0 (Li et al. 2021)
     a_low: float = 3.0           # coefficient where the GRF is < 0
     forcing: float = 1.0         # the constant right-hand side f
+
+    def __post_init__(self):
+        check_int("DarcyConfig.resolution", self.resolution, minimum=2, maximum=4096)
+        for name in ["length_scale", "a_high", "a_low"]:
+            check_float(f"DarcyConfig.{name}", getattr(self, name), positive=True)
+        check_float("DarcyConfig.forcing", self.forcing)
 
 
 def solve_darcy(a: np.ndarray, f: float | np.ndarray = 1.0) -> np.ndarray:

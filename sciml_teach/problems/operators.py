@@ -18,7 +18,7 @@ OPERATOR_PROBLEMS = {"reaction_diffusion": ReactionDiffusion, "burgers": Burgers
 
 def get_operator_problem(name: str):
     """A problem with default parameters by name; ValueError lists the valid names."""
-    if name not in OPERATOR_PROBLEMS:
+    if not isinstance(name, str) or name not in OPERATOR_PROBLEMS:
         raise ValueError(f"unknown operator problem {name!r}; valid names: "
                          f"{', '.join(OPERATOR_PROBLEMS)}")
     return OPERATOR_PROBLEMS[name]()

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ..checks import check_float, check_int
+
 
 @dataclass(frozen=True)
 class KirchhoffLovePlate:
@@ -21,8 +23,9 @@ class KirchhoffLovePlate:
     n_boundary: int = 50    # points per edge of the boundary loss
 
     def __post_init__(self):
-        if self.n_boundary < 2:
-            raise ValueError(f"KirchhoffLovePlate.n_boundary must be >= 2, got {self.n_boundary}")
+        check_int("KirchhoffLovePlate.n_boundary", self.n_boundary, minimum=2)
+        check_int("KirchhoffLovePlate.n_modes", self.n_modes, minimum=1)
+        check_float("KirchhoffLovePlate.rigidity", self.rigidity, positive=True)
 
     coord_dims = 2                              # points are (x, y)
     requests = ((4, 0), (2, 2), (0, 4))         # w_xxxx, w_xxyy, w_yyyy

@@ -13,6 +13,7 @@ from typing import Callable
 
 import torch
 
+from ..checks import check_float, check_int
 from .grf import grf_1d
 
 
@@ -36,6 +37,10 @@ class ReactionDiffusion:
     #                             (branch (M, m), x (N,)) -> (M, N); None: linear between sensors
 
     def __post_init__(self):
+        check_int("ReactionDiffusion.n_sensors", self.n_sensors, minimum=2)
+        check_int("ReactionDiffusion.n_boundary", self.n_boundary, minimum=2)
+        for name in ["diffusivity", "reaction", "length_scale"]:
+            check_float(f"ReactionDiffusion.{name}", getattr(self, name))
         if self.n_sensors < 2 or self.n_boundary < 2:
             raise ValueError(f"ReactionDiffusion needs n_sensors >= 2 and n_boundary >= 2, got "
                              f"n_sensors={self.n_sensors}, n_boundary={self.n_boundary}")

@@ -11,6 +11,8 @@ from typing import Callable, Sequence
 
 from matplotlib.figure import Figure
 
+from ..checks import check_int
+from ..tables import format_table
 from .panels import Panel
 from .render import new_figure as _figure
 from .render import placeholder, scale_axis
@@ -23,10 +25,36 @@ def _label(row: dict) -> str:
     return f"{row['strategy']}\nM={row['n_functions']} N={row['n_points']}"
 
 
+def _nothing_ran(rows: Sequence[dict]) -> str:
+    statuses = ", ".join(f"{_label(r).replace(chr(10), ' ')}: {r['status']}" for r in rows[-3:])
+    return f"no step ran, nothing to draw ({statuses})" if rows else "no rows yet"
+
+
+ROW_KEYS = ("strategy", "n_functions", "n_points", "status")  # what the figures and panel read
+STATUSES = ("ok", "oom", "over_budget")
+
+
+def check_rows(rows: Sequence[dict]) -> None:
+    """Each row must be a sweep row: a dict with ROW_KEYS, a known status, and the step time and
+    memory of an ``ok`` row (a panel's ``run`` returning something else is named here)."""
+    for i, row in enumerate(rows):
+        missing = [k for k in ROW_KEYS if not isinstance(row, dict) or k not in row]
+        if missing:
+            raise ValueError(f"row {i} must be a dict with keys {', '.join(ROW_KEYS)} (a row of "
+                             f"strategy_sweep); it lacks {', '.join(missing)}")
+        if row["status"] not in STATUSES:
+            raise ValueError(f"row {i} has status {row['status']!r}; allowed: {', '.join(STATUSES)}")
+        if row["status"] == "ok" and not all(isinstance(row.get(k), (int, float))
+                                             for k in ("step_time_s", "memory_bytes")):
+            raise ValueError(f"row {i} is 'ok' but lacks a numeric step_time_s and memory_bytes")
+
+
 def strategy_bars(rows: Sequence[dict]) -> Figure:
     """Step time and memory, one bar per ``ok`` row of the ZCS benchmark (a log scale only where
     the bars span decades, and then the axis says so)."""
     ok = [r for r in rows if r["status"] == "ok"]
+    if not ok:  # every row oom/over_budget: say so instead of drawing empty axes
+        return placeholder(_nothing_ran(rows))
     fig = _figure(9, 3.2)
     for ax, key, scale, unit in zip(fig.subplots(1, 2), ["step_time_s", "memory_bytes"],
                                     [1e3, 2.0**-20], ["ms per training step", "MiB"]):
@@ -41,6 +69,8 @@ def strategy_bars(rows: Sequence[dict]) -> Figure:
 def sweep_curves(rows: Sequence[dict], x: str = "n_functions") -> Figure:
     """Memory and time against ``x`` per strategy; over-budget cells are crosses at the
     predicted memory (which is exact for saved bytes), oom cells are marked at the top."""
+    if not any(r["status"] in ("ok", "over_budget") for r in rows):
+        return placeholder(_nothing_ran(rows))
     fig = _figure(9, 3.4)
     ax_mem, ax_time = fig.subplots(1, 2)
     for name in dict.fromkeys(r["strategy"] for r in rows):
@@ -76,6 +106,12 @@ class StrategyPanel(Panel):
     def __init__(self, run: RowFn, strategies: Sequence[str], n_functions: int = 20,
                  n_points: int = 1000, max_functions: int = 200, max_points: int = 8000):
         import ipywidgets as widgets  # imported late: experiments and benchmarks run without it
+        if not strategies:
+            raise ValueError("strategies must name at least one strategy, e.g. ['zcs']")
+        check_int("max_functions", max_functions, minimum=1)
+        check_int("max_points", max_points, minimum=10)
+        check_int("n_functions", n_functions, minimum=1, maximum=max_functions)
+        check_int("n_points", n_points, minimum=10, maximum=max_points)
         self._run = run
         self.rows: list[dict] = []
         self.strategy = widgets.ToggleButtons(options=list(strategies), description="strategy")
@@ -97,9 +133,14 @@ class StrategyPanel(Panel):
 
     def _run_one(self) -> dict:
         row = self._run(self.strategy.value, self.M.value, self.N.value)
+        check_rows([row])
         self.rows.append(row)
         self.result.value = html.escape(
             f"{row['strategy']} M={row['n_functions']} N={row['n_points']}: {row['status']}")
+        if not any(r["status"] == "ok" for r in self.rows):  # nothing to plot: show the table
+            table = format_table(self.rows, ["strategy", "n_functions", "n_points", "status",
+                                             "predicted_bytes"])
+            self.result.value += f"<pre>{html.escape(table)}</pre>"
         self.image.value = png(strategy_bars(self.rows))
         return row
 

@@ -14,7 +14,7 @@ from ..experiments.capstone import Combination
 from ..meters import format_bytes
 from ..training import Callback, History
 from .live import TRAIN_PLACEHOLDER, LivePlot
-from .panels import Panel
+from .panels import Panel, check_history
 
 CombinationRun = Callable[[Combination, Sequence[Callback]], History]
 
@@ -47,6 +47,9 @@ class CombinationPanel(Panel):
 
     def __init__(self, run: CombinationRun, strategies: Sequence[str], policies: Sequence[str]):
         import ipywidgets as widgets  # imported late: experiments and benchmarks run without it
+        for name, options in [("strategies", strategies), ("policies", policies)]:
+            if not list(options):
+                raise ValueError(f"{name} must list at least one choice, got {list(options)}")
         self._run = run
         self.runs: dict[Combination, History] = {}
         self.strategy = widgets.ToggleButtons(options=list(strategies), description="derivatives")
@@ -71,7 +74,8 @@ class CombinationPanel(Panel):
 
     def _train(self) -> History:
         combination = self.combination()
-        history = self._run(combination, [self.plot.track(combination_label(combination))])
+        history = check_history(self._run(combination,
+                                          [self.plot.track(combination_label(combination))]))
         self.runs[combination] = history
         table = combination_table(self.runs, reference=next(iter(self.runs)))
         self.result.value = f"<pre>{html.escape(table)}</pre>"

@@ -14,7 +14,8 @@ import traceback
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..formats import describe
-from ..precision import POLICIES
+from ..checks import check_int
+from ..precision import POLICIES, get_policy
 from ..training import Callback, History, TrainConfig
 from .live import TRAIN_PLACEHOLDER, LivePlot
 
@@ -54,6 +55,27 @@ class Panel:
             self.button.disabled = False
 
 
+def check_history(history) -> History:
+    """A panel's ``run`` must return the History of its run; anything else is named here."""
+    if not isinstance(history, History):
+        raise ValueError(f"the panel's run function must return a History (from st.train), got "
+                         f"{type(history).__name__}")
+    return history
+
+
+def _check_precision_inputs(config, policies, eps_choices, max_steps) -> None:
+    """PrecisionPanel's initial values: each must be one the widgets can show."""
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
+    policies, eps_choices = list(policies), list(eps_choices)
+    name = config.policy if isinstance(config.policy, str) else config.policy.name
+    if name not in policies:
+        raise ValueError(f"config.policy {name!r} is not among policies {policies}")
+    if config.adam_eps not in eps_choices:
+        raise ValueError(f"config.adam_eps {config.adam_eps!r} is not among eps_choices {eps_choices}")
+    check_int("max_steps", max_steps, minimum=10)
+
+
 class PrecisionPanel(Panel):
     """Pick a precision policy, Adam's eps, loss scaling and steps; press Train; watch the live plot.
 
@@ -66,9 +88,10 @@ class PrecisionPanel(Panel):
     def __init__(self, run: RunFn, config: TrainConfig, policies: Sequence[str] = tuple(POLICIES),
                  eps_choices: Sequence[float] = (1e-8, 1e-5, 1e-4), max_steps: int = 5000):
         import ipywidgets as widgets  # imported late: experiments and benchmarks run without it
+        _check_precision_inputs(config, policies, eps_choices, max_steps)
         self._run, self.base = run, config
         style = {"description_width": "90px"}
-        self.policy = widgets.ToggleButtons(options=list(policies), value=config.policy,
+        self.policy = widgets.ToggleButtons(options=list(policies), value=get_policy(config.policy).name,
                                             description="policy", style=style)
         self.eps = widgets.Dropdown(options=[(f"{e:.0e}", e) for e in eps_choices],
                                     value=config.adam_eps, description="Adam eps", style=style)
@@ -102,7 +125,7 @@ class PrecisionPanel(Panel):
         config = self.config()
         label = f"{config.policy} eps={config.adam_eps:.0e}" + (
             "" if config.loss_scaling is None else f" scaling={self.scaling.value}")
-        history = self._run(config, [self.plot.track(label)])
+        history = check_history(self._run(config, [self.plot.track(label)]))
         self.histories[label] = history
         self.result.value = f"<b>{html.escape(label)}</b>: {html.escape(history.summary())}"
         return history
@@ -132,6 +155,8 @@ class FormatExplorer(Panel):
 
     def __init__(self, value: str = "0.1"):
         import ipywidgets as widgets  # imported late: experiments and benchmarks run without it
+        if not isinstance(value, str):
+            raise ValueError(f"value must be the number as text, e.g. '0.1', got {value!r}")
         self.text = widgets.Text(value=value, description="number", continuous_update=False)
         self.table = widgets.HTML(describe_html(value))
         self.text.observe(lambda change: setattr(self.table, "value", describe_html(change["new"])),

@@ -1,0 +1,230 @@
+"""Every key check of the course can fail: run the lesson's own check cell -- its source, read from
+the notebook -- on a deliberately broken variant, and expect it to raise the AssertionError that
+names the phenomenon.
+
+A check that stays green when the thing it is about is broken (the GradScaler disabled, ZCS
+swapped for DataVect, the stabiliser removed, the scaler never growing, AMP never applied) checks
+nothing. nbval runs the same cells on the real thing and expects them to pass; together the two
+show that each check tells one from the other. Broken variants are injected by name: a cell sees
+an ``st`` whose one function is replaced, or inputs computed from a broken run.
+"""
+import json
+import statistics
+import types
+from pathlib import Path
+
+import pytest
+import torch
+
+import sciml_teach as st
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cell(lesson: str, needle: str) -> str:
+    """The source of the one code cell of notebooks/<lesson>*.ipynb that contains ``needle``."""
+    path = next((ROOT / "notebooks").glob(f"{lesson}_*.ipynb"))
+    sources = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    hits = [s for s in sources if needle in s]
+    assert len(hits) == 1, f"{path.name}: {len(hits)} code cells contain {needle!r}"
+    return hits[0]
+
+
+def run_cell(source: str, **names) -> dict:
+    """Execute a lesson cell with ``names`` as its globals (``st``, ``torch``, ``statistics`` by default)."""
+    namespace = {"st": st, "torch": torch, "statistics": statistics, **names}
+    exec(compile(source, "<lesson cell>", "exec"), namespace)
+    return namespace
+
+
+def st_with(**replaced) -> types.SimpleNamespace:
+    """``st`` with some functions replaced: the broken variant a cell is run against."""
+    return types.SimpleNamespace(**{**{name: getattr(st, name) for name in dir(st) if not name.startswith("__")},
+                                    **replaced})
+
+
+def fails(source: str, message: str, **names) -> None:
+    """The cell raises the AssertionError whose message contains ``message``."""
+    with pytest.raises(AssertionError, match=message):
+        run_cell(source, **names)
+
+
+class NoPlot:
+    def track(self, label):
+        return st.Callback()
+
+
+# --- Lesson 02: pure float16 fails ------------------------------------------------------------
+
+def fp32_instead_of(policy_to_drop: str):
+    """``train_pinn`` that trains float32 whatever the config asks: the cast to float16 'forgotten'."""
+    def train_pinn(problem, config, *args, **kwargs):
+        if st.get_policy(config.policy).name == policy_to_drop:
+            config = st.TrainConfig(**{**config.__dict__, "policy": "fp32", "adam_eps": 1e-8})
+        return st.train_pinn(problem, config, *args, **kwargs)
+    return train_pinn
+
+
+@pytest.fixture(scope="module")
+def burgers_fp32():
+    burgers = st.BurgersPINN()
+    torch.manual_seed(0)
+    return burgers, st.train_pinn(burgers, st.TrainConfig(steps=60, error_every=30))
+
+
+def test_float16_divergence_check_fails_when_the_run_is_float32(burgers_fp32):
+    burgers, fp32 = burgers_fp32
+    fails(cell("02", 'policy="fp16", adam_eps=1e-8'), "pure float16 should fail",
+          st=st_with(train_pinn=fp32_instead_of("fp16")), burgers=burgers, steps=60, plot=NoPlot(), fp32=fp32)
+
+
+def test_lost_update_check_fails_when_updates_are_kept(burgers_fp32):
+    burgers, fp32 = burgers_fp32
+    fails(cell("02", "frozen16 = sum(fp16_eps.frozen_fraction[1:])"), "float16 should already lose updates",
+          st=st_with(train_pinn=fp32_instead_of("fp16"), lesson_steps=lambda *a: 20), burgers=burgers,
+          plot=NoPlot(), fp32=fp32)
+
+
+def test_eps_underflow_check_fails_when_gradients_are_large():
+    # Adam's first second moment underflows float16 because the gradients are small; the same
+    # histogram of a loss 1e4 times larger must not pass the check.
+    burgers = st.BurgersPINN()
+    big = types.SimpleNamespace(make_model=burgers.make_model, loss=lambda m: 1e4 * burgers.loss(m))
+    fails(cell("02", "v_lost = st.range_fractions(v_first"), "second moments should underflow", burgers=big)
+
+
+def test_stall_check_fails_when_float16_is_float32():
+    fails(cell("02", "runs = {name: st.train_pinn(poisson"), "at least 3x worse",
+          st=st_with(train_pinn=fp32_instead_of("fp16"), lesson_steps=lambda *a: 300))
+
+
+# --- Lesson 03: AMP recovers float32; loss scaling; the scale's trace; memory ----------------
+
+def seed_runs_for(policies: dict, loss_weight: float = 1.0, steps: int = 300) -> dict:
+    configs = {label: st.TrainConfig(steps=steps, policy=policy, error_every=steps, **extra)
+               for label, (policy, extra) in policies.items()}
+    return st.train_pinn_seeds(st.Poisson1D(), configs, [0, 1, 2], loss_weight)
+
+
+def test_amp_recovery_check_fails_without_the_scaler():
+    # AMP float16 on a loss in small units, its GradScaler switched off: gradients flush to zero.
+    broken = seed_runs_for({"fp32": ("fp32", {}), "amp-fp16": ("amp-fp16", {"loss_scaling": False}),
+                            "amp-bf16": ("amp-bf16", {}), "bf16": ("bf16", {})}, loss_weight=1e-5, steps=400)
+    fails(cell("03", 'assert med["amp-fp16"] <= 1.5 * med["fp32"]'), "AMP float16 should",
+          seed_runs=broken)
+
+
+def test_loss_scaling_check_fails_when_the_scaler_is_always_on():
+    def scaler_always_on(problem, configs, seeds, loss_weight=1.0, callbacks_for=None):
+        configs = {k: st.TrainConfig(**{**c.__dict__, "loss_scaling": None if c.loss_scaling is False else c.loss_scaling})
+                   for k, c in configs.items()}
+        return st.train_pinn_seeds(problem, configs, seeds, loss_weight, callbacks_for)
+    fails(cell("03", 'small_runs = st.train_pinn_seeds('), "without loss scaling float16 AMP",
+          st=st_with(train_pinn_seeds=scaler_always_on),
+          poisson=st.Poisson1D(), weight=1e-5, seeds=[0, 1, 2])
+
+
+def test_bf16_needs_no_scaler_check_fails_when_bf16_is_fp16():
+    def fp16_for_bf16(problem, configs, seeds, loss_weight=1.0, callbacks_for=None):
+        configs = {k: st.TrainConfig(**{**c.__dict__, "policy": "amp-fp16", "loss_scaling": False})
+                   if c.policy == "amp-bf16" else c for k, c in configs.items()}
+        return st.train_pinn_seeds(problem, configs, seeds, loss_weight, callbacks_for)
+    fails(cell("03", 'small_runs = st.train_pinn_seeds('), "bfloat16's range makes scaling unnecessary",
+          st=st_with(train_pinn_seeds=fp16_for_bf16),
+          poisson=st.Poisson1D(), weight=1e-5, seeds=[0, 1, 2])
+
+
+@pytest.mark.parametrize("broken, message", [
+    ({"growth_interval": 10**9}, "the scale should double again"),        # the scaler never grows
+    ({"init_scale": 1.0}, "overflowing steps should be skipped"),         # never overflows, never backs off
+], ids=["never-grows", "never-backs-off"])
+def test_scale_trace_check_fails_when_the_scaler_does_not_move(broken, message):
+    def trace(problem, steps, **kwargs):
+        return st.scale_trace(problem, steps, **{**kwargs, **broken})
+    fails(cell("03", "traces = {"), message, st=st_with(scale_trace=trace, pick=lambda quick, full: 200),
+          poisson=st.Poisson1D(), weight=1e-5)
+
+
+def test_amp_memory_check_fails_without_autocast():
+    poisson = st.Poisson1D()
+    runs = {name: st.train_pinn(poisson, st.TrainConfig(steps=1, policy="fp32" if name == "amp-fp16" else name))
+            for name in ["fp32", "amp-fp16", "amp-bf16", "bf16"]}
+    fails(cell("03", "memory = {name: h.memory_bytes[-1]"), "AMP should store at most 0.6x", runs=runs)
+
+
+def test_clipping_check_fails_when_clipping_comes_first():
+    def clip_first(problem, **kwargs):
+        norms = st.clipping_norms(problem, **kwargs)
+        return {**norms, "unscale, then clip": norms["clip, then unscale"]}
+    fails(cell("03", "norms = st.clipping_norms("), "the step is clipped to max_norm",
+          st=st_with(clipping_norms=clip_first), poisson=st.Poisson1D())
+
+
+def test_checkpoint_check_fails_without_the_scaler_state():
+    def forgetful(problem, **kwargs):
+        runs = st.resume_runs(problem, **kwargs)
+        return {**runs, "resumed with the scaler": runs["resumed without the scaler"]}
+    fails(cell("03", "resumed = st.resume_runs("), "continues exactly",
+          st=st_with(resume_runs=forgetful), poisson=st.Poisson1D())
+
+
+# --- Lesson 05: ZCS ---------------------------------------------------------------------------
+
+def test_zcs_graph_check_fails_when_zcs_is_datavect():
+    source = "\n".join(cell("05", needle) for needle in [
+        "tiny = st.DeepONet(", "def funcloop_u_xx", "def datavect_u_xx", "def zcs_u_xx", "def forward_u_xx"])
+    names = run_cell(source)
+    names["zcs_u_xx"] = names["datavect_u_xx"]                      # the broken variant
+    with pytest.raises(AssertionError, match="its bytes barely grow with M"):
+        run_cell(cell("05", 'builders = {"funcloop": funcloop_u_xx'), **names)
+
+
+def test_zcs_memory_check_fails_when_zcs_is_datavect():
+    M_values, budget = [2, 8, 64], 48 * 2**20
+    cases = [st.SweepCase("reaction_diffusion", m, 300) for m in M_values]
+    rows = st.strategy_sweep(cases, ["funcloop", "datavect", "forward"], width=32, repeats=1, budget=budget)
+    rows += [{**r, "strategy": "zcs"} for r in rows if r["strategy"] == "datavect"]   # ZCS "is" DataVect
+    assert any(r["status"] == "over_budget" for r in rows), "the test's sizes must leave the budget"
+    fails(cell("05", "fits = [m for m in M_values"), "DataVect's memory grows with M",
+          sweep_M=rows, sweep_N=[], M_values=M_values)
+
+
+# --- Lesson 06: FNO ---------------------------------------------------------------------------
+
+def test_mixed_spectral_memory_check_fails_when_mixed_is_full():
+    def full_layer(*args, precision="full", **kwargs):
+        return st.SpectralConv(*args, precision="full", **kwargs)
+    names = run_cell(cell("06", "def plain_fourier_layer(v):"))
+    fails(cell("06", "def spectral_bytes(precision):"), "keeps only the kept modes",
+          st=st_with(SpectralConv=full_layer), v=names["v"])
+
+
+def test_stabiliser_check_fails_without_tanh():
+    def no_tanh(precision, stabilizer, amp=True, input_scale=1.0):
+        return st.FNOSetting(precision, "none", amp, input_scale)
+    data = st.fno_data("burgers")
+    fails(cell("06", "stress = [st.run_fno_setting("), "tanh bounds what the FFT sums",
+          st=st_with(FNOSetting=no_tanh), data=data, steps=5)
+
+
+# --- Lesson 07: the savings multiply ----------------------------------------------------------
+
+def test_savings_check_fails_when_amp_is_not_applied():
+    rd = st.ReactionDiffusion()
+    g = torch.Generator().manual_seed(0)
+    v, x = rd.sample_branch(4, g), st.collocation_points(100, 2, g)
+    config = st.DeepONetConfig(n_sensors=rd.n_sensors, coord_dims=2, width=32, n_features=32)
+    amp = "amp-bf16"
+    runs = {pair: st.train_combination(rd, pair, v, x, config, st.TrainConfig(steps=2))
+            for pair in st.combination_list("datavect", amp)}
+    runs["zcs", amp] = runs["zcs", "fp32"]                         # "ZCS + AMP" without the AMP
+    mem = {pair: h.memory_bytes[-1] for pair, h in runs.items()}
+    fails(cell("07", "saved = st.combined_savings(runs, baseline, amp)"), "save more memory than either alone",
+          runs=runs, baseline="datavect", amp=amp, mem=mem, both=("zcs", amp))
+
+
+def test_gradient_histogram_check_fails_when_scaling_does_nothing():
+    def unscaled(values, name, scale=1.0):
+        return st.range_fractions(values, name)                    # the scale "forgotten"
+    fails(cell("03", "before, after = st.range_fractions("), "scaling by S lifts them",
+          st=st_with(range_fractions=unscaled), poisson=st.Poisson1D(), weight=1e-5)
