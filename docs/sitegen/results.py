@@ -23,9 +23,9 @@ from sciml_teach.meters import format_bytes
 from . import ROOT
 from .execute import package_digest
 
-# The CPU runs made during the build, sized for a 2-core CI machine (measured there: precision
-# ~15 s; zcs with a 1 GiB budget, where the baselines' M=50 cells become over-budget rows, ~?? s;
-# fno ~?? s). The full quick runs take 15 s, 96 s and 330 s: too long to repeat in every build.
+# The CPU runs made during the build, sized for a 2-core machine (measured on a shared one: precision
+# 7-11 s; zcs with a 1 GiB budget, where the baselines' M=50 cells become over-budget rows, 20-29 s;
+# fno 20-37 s). The plain --quick runs took 108 s, 96 s and 330 s: too long for every build.
 CPU_RUNS = {
     "precision": ["--policies", "fp32,bf16,amp-bf16,amp-fp16", "--steps", "300"],
     "zcs": ["--problems", "reaction_diffusion", "--memory-budget", "1GiB"],
