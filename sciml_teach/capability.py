@@ -9,6 +9,7 @@ on CUDA (power-of-two sizes only) but not on CPU. Introduced in notebooks/00_sta
 from __future__ import annotations
 
 import platform
+import shutil
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -104,6 +105,12 @@ def _gpu_details(dev: torch.device) -> tuple[tuple[str, str], ...]:
              if torch.backends.cuda.matmul.allow_tf32 else "off (torch's default: exact float32)"))
 
 
+def _nvidia_gpu_present() -> bool:
+    """Whether the machine has an NVIDIA driver (its tool on PATH or its /proc entry), whatever
+    torch build is installed: the CPU build cannot see the GPU itself."""
+    return shutil.which("nvidia-smi") is not None or Path("/proc/driver/nvidia").exists()
+
+
 def _ipywidgets_version() -> str:
     """The installed ipywidgets, read from its metadata (importing it is slow). Panels work with
     7.x (Colab's 7.7.1) and 8.x; everything else runs without it."""
@@ -124,6 +131,9 @@ def _notes(dev: torch.device, spreads: dict, threads: int = 1) -> tuple[str, ...
     if dev.type == "cpu" and torch.version.cuda is not None:
         notes.append(f"this is a CUDA build of torch (CUDA {torch.version.cuda}) on a machine without "
                      "a usable GPU: several GB of CUDA libraries go unused; the CPU build is enough")
+    if dev.type == "cpu" and torch.version.cuda is None and _nvidia_gpu_present():
+        notes.append("this is the CPU build of torch on a machine with an NVIDIA GPU: the GPU goes "
+                     "unused; install the CUDA build (README, Quick start: 'Linux with NVIDIA GPU')")
     if dev.type == "cpu" and "google.colab" in sys.modules:
         notes.append("running on Colab's CPU: Runtime > Change runtime type > GPU (T4), then re-run")
     return tuple(notes)

@@ -25,6 +25,7 @@ from .checks import check_bool, check_choice, check_float, check_int
 from .placement import resolve_device
 from .meters import SavedTensorMeter, memory_kind
 from .precision import PrecisionPolicy, get_policy
+from .progress import progress
 
 
 MEMORY_KINDS = ("autograd_saved", "cuda_peak", "auto")  # "auto": cuda_peak on a GPU, else saved
@@ -334,7 +335,10 @@ def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Ten
 
     for cb in callbacks:
         cb.on_train_start(history)
-    for index in range(config.steps):
+    steps = range(config.steps)
+    if not callbacks:  # a bar only when nothing else shows the run (a LivePlot is a callback)
+        steps = progress(steps, policy.name, leave=False)
+    for index in steps:
         params_finite = _train_one(step, history, config, index)
         if error_fn is not None and (index + 1) % config.error_every == 0:
             evaluate()

@@ -129,8 +129,9 @@ def test_binder_cpu_torch_and_postbuild_installs_the_package():
 
 def _quick_start_commands() -> list[str]:
     readme = (ROOT / "README.md").read_text()
-    block = re.search(r"## Quick start\n```bash\n(.*?)```", readme, re.S)
-    assert block, "README needs a ```bash block right under '## Quick start'"
+    section = readme.split("## Quick start\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block, "README's Quick start needs a ```bash block"
     return [line for line in block.group(1).splitlines() if line.strip()]
 
 
@@ -142,6 +143,23 @@ def test_quick_start_has_two_commands_and_ci_runs_the_second():
     assert runs, f".ci/run must run the README's test command: {commands[1]}"
     extra = runs[0][len(commands[1]):].split()
     assert extra in ([], ["-p", "no:cacheprovider"]), f"CI adds more than the README says: {extra}"
+
+
+INSTALL_ROWS = ["Linux, CPU only", "Linux with an NVIDIA GPU", "macOS", "Windows", "Colab", "Binder"]
+
+
+def test_quick_start_leads_with_an_install_table_of_two_steps_per_machine():
+    section = (ROOT / "README.md").read_text().split("## Quick start\n", 1)[1]
+    before_commands = section.split("```bash", 1)[0]
+    rows = [line for line in before_commands.splitlines() if line.startswith("| ") and "---" not in line]
+    machines = [row.split("|")[1].strip() for row in rows[1:]]
+    assert [m for m in machines if any(m.startswith(r) for r in INSTALL_ROWS)] == machines
+    assert len(machines) == len(INSTALL_ROWS), machines
+    for row in rows[1:]:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert len(cells) == 3 and all(cells[1:]), f"two steps per machine: {row}"
+    cpu = next(r for r in rows if r.startswith("| Linux, CPU only"))
+    assert "--index-url https://download.pytorch.org/whl/cpu" in cpu
 
 
 def test_readme_gpu_column_is_what_docs_results_measured():

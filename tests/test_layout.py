@@ -14,8 +14,8 @@ import sciml_teach
 
 PACKAGE = Path(sciml_teach.__file__).parent
 FOUNDATION = ["capability", "checks", "course", "data_cache", "diagnostics", "formats", "half_fft",
-              "half_updates", "memory_account", "meters", "metrics", "placement", "precision", "quick",
-              "tables", "threads"]
+              "half_updates", "memory_account", "meters", "metrics", "placement", "precision", "progress",
+              "quick", "tables", "threads"]
 RANKS = {**{name: 0 for name in FOUNDATION}, "models": 1, "derivatives": 1, "problems": 2,
          "training": 3, "experiments": 4, "bench": 5, "viz": 5, "exercises": 5, "__init__": 5}
 

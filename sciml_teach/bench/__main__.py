@@ -1,5 +1,6 @@
-"""Command line: ``python -m sciml_teach.bench NAME [--quick] [--device ...] [--json PATH]``,
-and ``python -m sciml_teach.bench gpu-report --out DIR`` (the one GPU check)."""
+"""Command line: ``python -m sciml_teach.bench NAME [--quick] [--device ...] [--json PATH]
+[--progress/--no-progress]`` (installed also as ``sciml-teach-bench``), and
+``python -m sciml_teach.bench gpu-report --out DIR`` (the one GPU check)."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +11,7 @@ import time
 
 from ..placement import resolve_device
 from ..meters import memory_kind
+from ..progress import ENV_VAR as PROGRESS_VAR
 from ..quick import ENV_VAR, is_quick
 from ..tables import format_table
 from . import BENCHMARKS, gpu_report
@@ -40,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"small sizes (also switched on by {ENV_VAR}=1)")
         p.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
         p.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
+        p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="progress bars per row (default: on in full mode, off with --quick)")
         module.add_arguments(p)
     report = sub.add_parser("gpu-report", help=gpu_report.DESCRIPTION,
                             description=gpu_report.__doc__.split("\n\n", 1)[1],
@@ -49,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one benchmark. Argument mistakes (including a config's ValueError) print one line and
+    """Run one benchmark (or the GPU report); also the ``sciml-teach-bench`` console command.
+    Argument mistakes (including a config's ValueError) print one line and
     return 2 before any work; with ``--json`` the file is checked first and rewritten atomically
     after every row, so a run stopped half-way leaves a valid JSON of the rows it finished."""
     args = build_parser().parse_args(argv)
@@ -57,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         return gpu_report.main(args)
     if args.quick:
         os.environ[ENV_VAR] = "1"  # one switch: the benchmark reads it through sciml_teach.quick
+    if args.progress is not None:  # read through sciml_teach.progress, like quick mode
+        os.environ[PROGRESS_VAR] = "1" if args.progress else "0"
     if args.json and (problem := check_json_path(args.json)):
         return _fail(problem)
     try:

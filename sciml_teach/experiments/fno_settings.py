@@ -28,6 +28,7 @@ from ..models import FNO, FNOConfig, nonfinite_spectral_layers
 from ..models.spectral import PRECISIONS, STABILIZERS
 from ..placement import to_model, upcast
 from ..precision import get_policy
+from ..progress import progress
 from ..problems import BurgersConfig, DarcyConfig, burgers_dataset, darcy_dataset
 from ..quick import pick
 from ..tables import format_table
@@ -204,7 +205,7 @@ def fno_table_rows(problem: str, stress_scale: float | None = None, steps: int |
     device = resolve_device(device)
     data = fno_data(problem, resolution, samples)
     rows = []
-    for setting in settings(stress_scale or data["stress_scale"]):
+    for setting in progress(settings(stress_scale or data["stress_scale"]), "FNO settings"):
         try:
             rows.append(run_fno_setting(setting, data, device, steps, memory="auto"))
         except torch.OutOfMemoryError:

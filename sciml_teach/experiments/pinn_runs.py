@@ -13,6 +13,7 @@ from typing import Callable, Mapping, Sequence
 import torch
 
 from ..placement import resolve_device
+from ..progress import progress
 from ..training import Callback, History, TrainConfig, train
 from .memory_runs import pinn_step_account
 
@@ -49,7 +50,7 @@ def train_pinn_seeds(problem, configs: Mapping[str, TrainConfig], seeds: Sequenc
     live plot for the first seed only). Introduced in notebooks/03_amp_recovery.ipynb.
     """
     runs: dict[str, list[History]] = {label: [] for label in configs}
-    for seed in seeds:
+    for seed in progress(seeds, "seeds"):
         for label, config in configs.items():
             callbacks = callbacks_for(label, seed) if callbacks_for else ()
             runs[label].append(train_pinn(problem, config, callbacks, loss_weight, seed=seed))
@@ -97,7 +98,7 @@ def policy_table_rows(problem, steps: int, policies: Sequence[str],
     if not list(policies):
         raise ValueError("policies must name at least one precision policy, e.g. ['fp32']")
     rows = []
-    for policy, eps in policy_runs(policies):
+    for policy, eps in progress(policy_runs(policies), "policies"):
         config = TrainConfig(steps=steps, lr=1e-3, adam_eps=eps, policy=policy, memory_kind="auto",
                              device=str(resolve_device(device)), error_every=max(steps // 10, 1),
                              diagnose_every=diagnose_every)

@@ -27,6 +27,7 @@ from ..meters import measure_memory, time_fn
 from ..models.deeponet import DeepONet, DeepONetConfig
 from ..placement import to_model, upcast
 from ..precision import get_policy
+from ..progress import progress as progress_bar  # "progress" is the per-row callback below
 from ..problems import collocation_points, get_operator_problem
 from ..quick import pick
 from .memory_budget import default_memory_budget
@@ -224,7 +225,7 @@ def strategy_sweep(cases: Sequence[SweepCase], strategies: Sequence, policy="fp3
     budget = default_memory_budget(device) if budget is None else budget
     predictors = {}
     rows = []
-    for case in cases:
+    for case in progress_bar(cases, "sweep cases"):
         problem, branch, points = case_inputs(case)
         reference = reference_fields(problem, make_model(problem, width=width), branch, points)
         for strategy in strategies:

@@ -16,6 +16,7 @@ import torch
 
 from ..checks import check_float, check_int
 from ..data_cache import cached
+from ..progress import progress
 from .grf import grf_periodic
 
 SOLVER_VERSION = 1  # bump when the solver changes, so cached data sets are regenerated
@@ -57,7 +58,7 @@ def solve_burgers(u0: torch.Tensor, nu: float, t_end: float, dt: float) -> torch
         return g * torch.fft.rfft(torch.fft.irfft(v, n=n) ** 2)
 
     v = torch.fft.rfft(u0.to(torch.float64))                                  # (M, N/2+1)
-    for _ in range(steps):
+    for _ in progress(range(steps), "solving Burgers", leave=False):
         a = nonlinear(v)
         b = nonlinear(half_step * (v + a / 2))
         c = nonlinear(half_step * v + b / 2)

@@ -17,6 +17,7 @@ import torch
 
 from ..checks import check_float, check_int
 from ..data_cache import cached
+from ..progress import progress
 from .grf import grf_periodic
 
 SOLVER_VERSION = 1  # bump when the solver changes, so cached data sets are regenerated
@@ -84,7 +85,7 @@ def darcy_dataset(n_samples: int, config: DarcyConfig = DarcyConfig(), seed: int
     def make():
         generator = torch.Generator().manual_seed(seed)
         a = darcy_coefficients(n_samples, config, generator)
-        u = np.stack([solve_darcy(ai.numpy(), config.forcing) for ai in a])
+        u = np.stack([solve_darcy(ai.numpy(), config.forcing) for ai in progress(a, "solving Darcy")])
         return {"a": a.float(), "u": torch.from_numpy(u).float()}
     params = {**asdict(config), "n_samples": n_samples, "seed": seed, "version": SOLVER_VERSION}
     return cached("darcy", params, make)
