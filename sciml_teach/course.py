@@ -56,7 +56,7 @@ class Lesson:
     title: str                    # "AMP recovery": as in the course map
     needs: str                    # prerequisites, e.g. "lessons 01-02"
     cpu_full: str                 # CPU time in full mode, e.g. "~3 min" (estimates say so)
-    cpu_quick: str                # CPU time in quick mode, measured with nbval on a 2-core machine
+    cpu_quick: str                # CPU time in quick mode, measured by the site build on a 2-core machine
     gpu: str                      # GPU lesson time: measured, or "not yet measured"
     steps: tuple[tuple[str, int, int], ...] = ()  # (run, quick steps, full steps) of its training runs
 
@@ -71,24 +71,24 @@ class Lesson:
 
 
 LESSONS: tuple[Lesson, ...] = (
-    Lesson("00", "00_start_here", "start here", "Python and a little PyTorch", "~1 min", "~15 s",
+    Lesson("00", "00_start_here", "start here", "Python and a little PyTorch", "~15 s", "~10 s",
            "not yet measured", (("panel", 400, 1000),)),
-    Lesson("01", "01_floating_point", "floating point", "lesson 00", "~10 s", "~10 s",
+    Lesson("01", "01_floating_point", "floating point", "lesson 00", "~5 s", "~5 s",
            "not yet measured"),
     Lesson("02", "02_float16_divergence", "float16 divergence", "lesson 01",
-           "~30 min (20,000 Burgers steps, estimated)", "~60 s", "not yet measured",
+           "~30 min (20,000 Burgers steps, estimated)", "~40 s", "not yet measured",
            (("burgers", 500, 20_000), ("burgers fp16 eps=1e-4", 40, 20_000), ("poisson", 1000, 5000),
             ("remedies", 500, 2000))),
-    Lesson("03", "03_amp_recovery", "AMP recovery", "lessons 01-02", "~4 min", "~90 s",
+    Lesson("03", "03_amp_recovery", "AMP recovery", "lessons 01-02", "~2 min", "~70 s",
            "not yet measured", (("policies", 1000, 1000), ("small loss", 400, 400))),
-    Lesson("04", "04_deeponet_amp", "DeepONet + AMP", "lesson 03", "~10 min (estimated)", "~60 s",
+    Lesson("04", "04_deeponet_amp", "DeepONet + AMP", "lesson 03", "~10 min (estimated)", "~30 s",
            "not yet measured", (("data-driven", 300, 10_000), ("physics-informed", 100, 10_000))),
     Lesson("05", "05_zero_coordinate_shift", "Zero Coordinate Shift", "lesson 04",
-           "~10 min (estimated)", "~30 s", "not yet measured"),
+           "~10 min (estimated)", "~15 s", "not yet measured"),
     Lesson("06", "06_fno_mixed_precision", "FNO mixed precision", "lessons 01 and 03",
-           "~5 min (estimated)", "~60 s", "not yet measured", (("settings", 150, 1500),)),
+           "~5 min (estimated)", "~35 s", "not yet measured", (("settings", 150, 1500),)),
     Lesson("07", "07_capstone_zcs_amp", "capstone: ZCS + AMP", "lessons 03, 04 and 05",
-           "~14 min (estimated from measured step times)", "~40 s", "not yet measured",
+           "~14 min (estimated from measured step times)", "~30 s", "not yet measured",
            (("combinations", 80, 1000),)),
 )
 
