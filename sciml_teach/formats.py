@@ -76,7 +76,8 @@ def update_survives(w: float, update: float, name: str | torch.dtype) -> bool:
 
 
 def smallest_surviving_update(w: float, name: str | torch.dtype) -> float:
-    """About half an ulp of ``w``: smaller updates round away."""
+    """Half an ulp of ``w``: the threshold. Updates *larger* than this survive ``w + u != w``; this
+    one itself is a tie that rounds to the even neighbour, which is ``w`` itself, so it is lost."""
     return ulp(w, name) / 2
 
 

@@ -31,27 +31,31 @@ def combination_list(baseline: str, amp: str) -> list[Combination]:
 def train_combination(problem, combination: Combination, branch: torch.Tensor,
                       points: torch.Tensor, model_config: DeepONetConfig, config: TrainConfig,
                       error_fn: Callable[[torch.nn.Module], float] | None = None,
-                      callbacks: Sequence[Callback] = (), seed: int = 0) -> History:
+                      callbacks: Sequence[Callback] = (), seed: int = 0,
+                      model: torch.nn.Module | None = None) -> History:
     """Train a fresh physics-informed DeepONet with one strategy and one policy.
 
     The model's initial weights are drawn from ``seed`` (``torch.manual_seed`` right before it is
     built, and ``config.seed`` is set to it), so every combination with the same seed starts from
     the same weights, with the same data and optimizer: only the derivative strategy and
-    ``config.policy`` (replaced by the combination's) change.
+    ``config.policy`` (replaced by the combination's) change. Pass ``model`` to train your own
+    (e.g. one whose initial weights you checked); it is trained in place.
     """
     strategy, policy = combination
     config = dataclasses.replace(config, policy=policy, seed=seed)
-    torch.manual_seed(seed)
-    return train(DeepONet(model_config), physics_loss(problem, strategy, branch, points), config,
+    if model is None:
+        torch.manual_seed(seed)
+        model = DeepONet(model_config)
+    return train(model, physics_loss(problem, strategy, branch, points), config,
                  error_fn=error_fn, callbacks=callbacks)
 
 
 def step_memory(problem, combination: Combination, n_functions: int, n_points: int,
                 model_config: DeepONetConfig, seed: int = 0,
                 device: str | torch.device = "auto") -> int:
-    """Memory of one training step of a fresh model (bytes autograd saves on a CPU, the CUDA peak
-    on a GPU); it depends on the sizes only (up to a few KiB when the meter's storage
-    de-duplication meets a reused address)."""
+    """Memory of one training step of a fresh model: the bytes autograd saves (the default
+    ``TrainConfig.memory_kind``, the same count on every device). It depends on the sizes only
+    (up to a few KiB when the meter's storage de-duplication meets a reused address)."""
     g = torch.Generator().manual_seed(seed)
     branch = problem.sample_branch(n_functions, g)                      # (M, m)
     points = collocation_points(n_points, problem.coord_dims, g)        # (N, D)
