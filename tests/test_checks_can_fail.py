@@ -141,7 +141,7 @@ def test_bf16_needs_no_scaler_check_fails_when_bf16_is_fp16():
 def test_scale_trace_check_fails_when_the_scaler_does_not_move(broken, message):
     def trace(problem, steps, **kwargs):
         return st.scale_trace(problem, steps, **{**kwargs, **broken})
-    fails(cell("03", "traces = {"), message, st=st_with(scale_trace=trace, pick=lambda quick, full: 200),
+    fails(cell("03", "traces = {"), message, st=st_with(scale_trace=trace, lesson_steps=lambda *a: 200),
           poisson=st.Poisson1D(), weight=1e-5)
 
 
