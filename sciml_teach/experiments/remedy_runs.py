@@ -20,7 +20,7 @@ from ..precision import get_policy
 from ..problems import Poisson1D
 from ..quick import pick
 from ..training import Callback, History, TrainConfig
-from .pinn_runs import train_pinn
+from .pinn_runs import final_errors, train_pinn
 
 
 def remedy_optimizer(remedy: str, lr: float, eps: float, seed: int = 0
@@ -76,5 +76,5 @@ def train_pinn_remedies(problem=None, policy: str = "bf16", remedies: Sequence[s
 
 def remedy_ratios(runs: Mapping[str, Sequence[History]], reference: str = "fp32") -> dict[str, float]:
     """Median final error over the seeds of each label, divided by the median of ``reference``."""
-    med = {label: statistics.median(h.final_error for h in hs) for label, hs in runs.items()}
+    med = {label: statistics.median(errors) for label, errors in final_errors(runs).items()}
     return {label: m / med[reference] for label, m in med.items()}

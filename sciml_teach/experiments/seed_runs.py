@@ -2,9 +2,10 @@
 
 A claim like "AMP matches float32" compares distributions over seeds (float32's own error varies
 several times between draws), and within one seed every run must start from *the same* weights:
-:func:`train_seeds` builds each run's model from its seed and checks, before training, that its
-weights equal the first build of that seed -- so a model built before seeding, or anything that
-draws random numbers in between, is caught instead of silently comparing different starts.
+:func:`train_seeds` builds each run's model right after seeding and checks, before training, that
+its weights equal the first build of that seed -- so a ``make_model`` whose weights come from
+anything but torch's seeded generator (numpy's, a counter, a module shared between runs and
+trained in place by the first) is caught instead of silently comparing different starts.
 Introduced in notebooks/04_deeponet_amp.ipynb.
 """
 from __future__ import annotations
