@@ -37,15 +37,21 @@ class _RFFTN(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, dims: int) -> torch.Tensor:
-        ctx.dims, ctx.n_last = dims, x.shape[-1]
+        ctx.dims, ctx.sizes = dims, tuple(x.shape[-dims:])
         return torch.fft.rfftn(x, dim=tuple(range(-dims, 0)))          # (B, C, *Nf) complex
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        # Adjoint of "full FFT, then keep the non-negative half of the last axis": zero-fill the
-        # dropped half, apply the unnormalised inverse (norm="forward"), keep the real part.
-        full = torch.nn.functional.pad(grad, (0, ctx.n_last - grad.shape[-1]))  # (B, C, *N)
-        x_grad = torch.fft.ifftn(full, dim=tuple(range(-ctx.dims, 0)), norm="forward").real
+        # The adjoint of the unnormalised real FFT is Re(sum_k g_k e^{+2 pi i k n / N}) over the
+        # kept half of the last axis. An unnormalised inverse *real* FFT computes
+        # g_0 + 2 Re(sum of the interior bins) + g_{N/2}: halve the interior bins first and it is
+        # the adjoint, computed on the half spectrum (a C2R transform) instead of zero-padding to
+        # the full grid and running a complex C2C one -- half the memory and about half the work.
+        n_last = ctx.sizes[-1]
+        interior = torch.ones(grad.shape[-1], dtype=grad.real.dtype, device=grad.device)
+        interior[1:(n_last + 1) // 2] = 0.5                               # (Nf,): 1 at k = 0, N/2
+        x_grad = torch.fft.irfftn(grad * interior, s=ctx.sizes, dim=tuple(range(-ctx.dims, 0)),
+                                  norm="forward")                         # (B, C, *N) real
         return x_grad, None
 
 
@@ -84,8 +90,16 @@ def rfftn_half(x: torch.Tensor, dims: int, dtype: torch.dtype) -> torch.Tensor:
     return torch.view_as_real(spectrum).to(dtype)         # (B, C, *Nf, 2): > 65504 becomes inf
 
 
-def irfftn_half(z: torch.Tensor, sizes: Sequence[int]) -> torch.Tensor:
-    """Inverse of :func:`rfftn_half`: real pairs (B, C, *Nf, 2) in half -> (B, C, *sizes) in half."""
+def irfftn_half(z: torch.Tensor, sizes: Sequence[int], norm: str = "backward") -> torch.Tensor:
+    """Inverse of :func:`rfftn_half`: real pairs (B, C, *Nf, 2) in half -> (B, C, *sizes) in half.
+
+    ``norm`` as in ``torch.fft``: ``"backward"`` (default) divides by N here, the inverse of
+    :func:`rfftn_half`; ``"ortho"`` divides by sqrt(N) only, for a spectrum already divided by
+    sqrt(N) -- the spectral layer folds that factor into its weights, which saves a pass over
+    the whole zero-filled spectrum.
+    """
+    if norm not in ("backward", "ortho"):
+        raise ValueError(f"irfftn_half: norm must be 'backward' or 'ortho', got {norm!r}")
     dtype, dims = z.dtype, len(sizes)
     dim = tuple(range(-dims, 0))
     if half_fft_backend(dtype, z.device, sizes) == "native":
@@ -94,9 +108,10 @@ def irfftn_half(z: torch.Tensor, sizes: Sequence[int]) -> torch.Tensor:
         # grid; measured on an H100). Split the 1/N: 1/sqrt(N) before (the spectrum stays far
         # from float16's smallest numbers), 1/sqrt(N) inside ("ortho"), so no partial sum
         # exceeds sqrt(N) |x|.
-        root_n = math.sqrt(math.prod(sizes))
-        pairs = (z / root_n).contiguous()                                # (B, C, *Nf, 2) half
-        return torch.fft.irfftn(torch.view_as_complex(pairs), s=tuple(sizes), dim=dim, norm="ortho")
+        if norm == "backward":
+            z = z / math.sqrt(math.prod(sizes))                          # (B, C, *Nf, 2) half
+        spectrum = torch.view_as_complex(z.contiguous())                 # (B, C, *Nf) complex32
+        return torch.fft.irfftn(spectrum, s=tuple(sizes), dim=dim, norm="ortho")
     spectrum = torch.view_as_complex(z.to(torch.float32).contiguous())  # (B, C, *Nf) complex64
-    x = torch.fft.irfftn(spectrum, s=tuple(sizes), dim=dim)             # (B, C, *N) float32
+    x = torch.fft.irfftn(spectrum, s=tuple(sizes), dim=dim, norm=norm)  # (B, C, *N) float32
     return x.to(dtype)                                                  # (B, C, *N) rounded

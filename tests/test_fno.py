@@ -8,7 +8,8 @@ import torch
 from sciml_teach import Callback, FNO, FNOConfig, SpectralConv, get_policy, nonfinite_spectral_layers
 from sciml_teach.half_fft import half_fft_backend, irfftn_half, rfftn, rfftn_half
 from sciml_teach.meters import saved_bytes
-from sciml_teach.models.spectral import contract_pairs, contraction_path
+from sciml_teach.experiments.contraction_runs import contract_einsum, contraction_path, contraction_rows
+from sciml_teach.models.spectral import block_weight, contract_pairs, stabilise
 
 
 def direct_spectral_conv(x: torch.Tensor, w: torch.Tensor, modes) -> torch.Tensor:
@@ -109,14 +110,75 @@ def test_half_fft_backend_choice():
         half_fft_backend(torch.float32, "cpu", (64,))
 
 
-def test_contraction_in_pairs_is_complex_multiplication():
-    x = torch.randn(3, 4, 5, dtype=torch.complex128)
-    w = torch.randn(4, 2, 5, dtype=torch.complex128)
-    out = contract_pairs(torch.view_as_real(x), torch.view_as_real(w))
-    assert torch.allclose(torch.view_as_complex(out), torch.einsum("bck,cok->bok", x, w))
-    # the batch operand (0) is contracted last: only x itself is kept for backward
+@pytest.mark.parametrize("kept", [(5,), (4, 3)])
+def test_contraction_in_pairs_is_complex_multiplication(kept):
+    """The block GEMM and the einsum it replaced, in float64, against complex128 (1-D and 2-D)."""
+    torch.manual_seed(0)
+    x = torch.randn(3, 4, *kept, dtype=torch.complex128)
+    w = torch.randn(4, 2, *kept, dtype=torch.complex128)
+    exact = torch.einsum("bc...,co...->bo...", x, w)
+    for contract in (contract_pairs, contract_einsum):
+        out = contract(torch.view_as_real(x), torch.view_as_real(w))
+        assert torch.allclose(torch.view_as_complex(out.contiguous()), exact, atol=1e-12)
+    scaled = contract_pairs(torch.view_as_real(x), torch.view_as_real(w), scale=0.25)
+    assert torch.allclose(torch.view_as_complex(scaled.contiguous()), 0.25 * exact, atol=1e-12)
+    # the einsum's batch operand (0) is contracted last: only x itself is kept for backward
     shapes = ((64, 32, 128, 2), (32, 32, 128, 2), (2, 2, 2))
     assert 0 not in contraction_path("bcxi,coxj,ijl->boxl", shapes)[0]
+
+
+def test_block_weight_is_the_complex_product_as_a_real_matrix():
+    """One mode, one channel: [a, b] @ [[c, d], [-d, c]] = [ac - bd, ad + bc], worked by hand."""
+    w = torch.tensor([[[[3.0, 4.0]]]], dtype=torch.float64)            # (C, O, K, 2): 3 + 4i
+    assert block_weight(w, torch.float64).tolist() == [[[3.0, 4.0], [-4.0, 3.0]]]
+    x = torch.tensor([[[[1.0, 2.0]]]], dtype=torch.float64)             # (B, C, K, 2): 1 + 2i
+    assert contract_pairs(x, w).flatten().tolist() == [3.0 - 8.0, 4.0 + 6.0]  # (1+2i)(3+4i)
+
+
+def test_contraction_candidates_agree_and_are_timed():
+    rows = contraction_rows(batch=2, channels=4, modes=(6, 3), dtype=torch.float32, device="cpu",
+                            repeats=2)
+    assert [r["candidate"] for r in rows] == ["einsum-table", "block-bmm"]
+    assert all(r["max_rel_diff"] < 1e-5 and r["seconds"] > 0 and r["saved_bytes"] > 0 for r in rows)
+
+
+@pytest.mark.parametrize("precision", ["full", "mixed", "half"])
+@pytest.mark.parametrize("modes,sizes", [((6,), (32,)), ((4, 5), (16, 12))])
+def test_every_spectral_precision_against_the_float64_dft(precision, modes, sizes):
+    """The layer in each precision against explicit DFT sums in float64 (1-D and 2-D)."""
+    torch.manual_seed(3)
+    layer = SpectralConv(4, 3, modes, precision=precision, half_dtype=torch.float16)
+    x = torch.rand(2, 4, *sizes) * 2 - 1                                 # bounded in [-1, 1]
+    expected = direct_spectral_conv(x.double(), torch.view_as_complex(layer.weight.double()), modes)
+    error = (layer(x).double() - expected).norm() / expected.norm()
+    assert error < (1e-6 if precision == "full" else 3e-3), f"{precision}: relative error {error:.1e}"
+
+
+def test_tanh_stabiliser_gradient_and_memory():
+    v = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(stabilise, (v,))
+    assert torch.equal(stabilise(v), torch.tanh(v))
+    # in an FNO the stabiliser keeps nothing the pointwise branch did not keep already
+    torch.manual_seed(0)
+    a = torch.randn(4, 1, 32, 32)
+
+    def step_bytes(stabilizer):
+        model = FNO(FNOConfig(modes=(8, 8), width=16, precision="mixed", stabilizer=stabilizer,
+                              half_dtype=torch.float16))
+        def step():
+            with get_policy("amp-bf16").autocast_context("cpu"):
+                model(a).float().square().mean().backward()
+        return saved_bytes(step)
+    assert step_bytes("tanh") == step_bytes("none")
+
+
+def test_folded_normalisation_gives_the_same_inverse():
+    torch.manual_seed(0)
+    z = torch.view_as_real(torch.fft.rfftn(torch.rand(2, 3, 16, 16), dim=(-2, -1))).half()
+    ortho = irfftn_half(z / 16.0, (16, 16), norm="ortho")                 # sqrt(16 x 16) = 16
+    assert torch.allclose(ortho.float(), irfftn_half(z, (16, 16)).float(), atol=2e-3)
+    with pytest.raises(ValueError, match="norm"):
+        irfftn_half(z, (16, 16), norm="forward")
 
 
 def test_unstabilised_half_overflows_and_tanh_does_not():

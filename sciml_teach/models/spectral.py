@@ -11,15 +11,16 @@ A Fourier layer multiplies the lowest Fourier modes of its input by learned comp
   and a DFT of N points is bounded by N (Tu et al., Sec. 4.2): no float16 overflow for N < 65504.
 
 Complex weights are stored as real tensors in ``view_as_real`` layout (..., 2): PyTorch's
-GradScaler cannot unscale complex parameters. Introduced in notebooks/06_fno_mixed_precision.ipynb.
+GradScaler cannot unscale complex parameters. The half contraction is one batched real matrix
+product per mode (:func:`block_weight`), not the three-operand einsum with a 2x2x2 table whose
+order Tu et al. choose by a path search; both are measured against each other by
+:mod:`sciml_teach.experiments.contraction_runs`. Introduced in notebooks/06_fno_mixed_precision.ipynb.
 """
 from __future__ import annotations
 
-import functools
-import itertools
+import math
 from typing import Sequence
 
-import opt_einsum
 import torch
 from torch import nn
 
@@ -28,38 +29,60 @@ from ..half_fft import HALF_DTYPES, irfftn_half, rfftn, rfftn_half
 PRECISIONS = ("full", "mixed", "half")
 STABILIZERS = ("none", "tanh")
 
-# COMPLEX_MULT[i, j, l]: how component i of x (0 real, 1 imag) times component j of w adds to
-# component l of x*w: (a + ib)(c + id) = (ac - bd) + i(ad + bc).
-_COMPLEX_MULT = [[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [-1.0, 0.0]]]
-_EQUATIONS = {1: "bcxi,coxj,ijl->boxl", 2: "bcxyi,coxyj,ijl->boxyl"}
 
+def block_weight(weight: torch.Tensor, dtype: torch.dtype, scale: float = 1.0) -> torch.Tensor:
+    """Complex weights as one real matrix per mode: (C, O, *K, 2) -> (K, 2C, 2O) in ``dtype``.
 
-@functools.lru_cache(maxsize=64)
-def contraction_path(equation: str, shapes: tuple[tuple[int, ...], ...]) -> tuple[tuple[int, int], ...]:
-    """The cheapest pairwise order for the 3-operand einsum, by opt_einsum's cost model.
-
-    Several orders often cost the same flops; ties go to the order that does not touch operand 0
-    (the batch of spectra) first, because a batch-sized intermediate is kept for backward.
-    A pure function of the shapes, so caching it is safe.
+    A complex product (a + ib)(c + id) = (ac - bd) + i(ad + bc) is the real product of the row
+    [a, b] with the block [[c, d], [-d, c]]; for C channels, [Re x, Im x] (2C) times
+    [[Re w, Im w], [-Im w, Re w]] (2C x 2O) gives [Re y, Im y] (2O). ``scale`` multiplies the
+    weights (the spectral layer folds an FFT normalisation into it: a tiny tensor, not the grid).
     """
-    def cost(pair):
-        path = [pair, (0, 1)]
-        return opt_einsum.contract_path(equation, *shapes, shapes=True, optimize=path)[1].opt_cost
-    best = min(itertools.combinations(range(3), 2), key=lambda p: (cost(p), 0 in p))
-    return (best, (0, 1))
+    w = (weight * scale).to(dtype).flatten(2, -2)                        # (C, O, K, 2)
+    w_re, w_im = w[..., 0].permute(2, 0, 1), w[..., 1].permute(2, 0, 1)  # (K, C, O) each
+    top = torch.cat([w_re, w_im], dim=2)                                 # (K, C, 2O): rows of Re x
+    bottom = torch.cat([-w_im, w_re], dim=2)                             # (K, C, 2O): rows of Im x
+    return torch.cat([top, bottom], dim=1)                               # (K, 2C, 2O)
 
 
-def contract_pairs(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+def contract_pairs(x: torch.Tensor, weight: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
     """Complex product summed over input channels, on real (re, im) pairs in x's dtype.
 
-    x (B, C, *K, 2), weight (C, O, *K, 2) -> (B, O, *K, 2). Complex half arithmetic is emulated
-    as real pairs because PyTorch has no complex32 einsum on CPU.
+    x (B, C, *K, 2), weight (C, O, *K, 2) -> scale * (B, O, *K, 2). One batched real matrix
+    product over the modes (:func:`block_weight`), so half inputs run on tensor cores where a
+    GPU has them; complex half arithmetic is emulated as real pairs because PyTorch has no
+    complex32 matmul on CPU. Autograd keeps x and the block weights, both in x's dtype.
     """
-    equation = _EQUATIONS[x.dim() - 3]
-    table = torch.tensor(_COMPLEX_MULT, dtype=x.dtype, device=x.device)   # (2, 2, 2)
-    operands = (x, weight.to(x.dtype), table)
-    path = contraction_path(equation, tuple(tuple(op.shape) for op in operands))
-    return opt_einsum.contract(equation, *operands, optimize=list(path), backend="torch")
+    batch, channels, kept = x.shape[0], x.shape[1], x.shape[2:-1]
+    n_modes = math.prod(kept)
+    xk = x.flatten(2, -2).permute(2, 0, 3, 1).reshape(n_modes, batch, 2 * channels)  # (K, B, 2C)
+    y = torch.bmm(xk, block_weight(weight, x.dtype, scale))              # (K, B, 2O)
+    out = y.reshape(n_modes, batch, 2, -1).permute(1, 3, 0, 2)          # (B, O, K, 2)
+    return out.reshape(batch, -1, *kept, 2)                             # (B, O, *K, 2)
+
+
+class _Tanh(torch.autograd.Function):
+    """tanh that keeps its *input* for backward (d tanh = 1 - tanh^2, recomputed there).
+
+    The stabiliser's input v is kept anyway -- the pointwise branch W v of the same Fourier layer
+    saves it -- so saving v instead of tanh(v) costs no memory, where torch's tanh would keep one
+    more activation per layer (Tu et al. 2024's tanh pre-activation, without its memory bill).
+    """
+
+    @staticmethod
+    def forward(ctx, v: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(v)
+        return torch.tanh(v)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        (v,) = ctx.saved_tensors
+        return grad * (1 - torch.tanh(v).square())
+
+
+def stabilise(v: torch.Tensor) -> torch.Tensor:
+    """tanh(v), bounding what the forward FFT sums, without keeping tanh(v) for backward."""
+    return _Tanh.apply(v)
 
 
 def keep_low_modes(spectrum: torch.Tensor, modes: Sequence[int]) -> torch.Tensor:
@@ -87,6 +110,12 @@ def _freq_shape(sizes: Sequence[int]) -> list[int]:
     return list(sizes[:-1]) + [sizes[-1] // 2 + 1]
 
 
+def _ortho(sizes: Sequence[int]) -> float:
+    """1/sqrt(N): the half of the inverse FFT's 1/N that the half paths fold into the weights, so
+    no partial sum of a float16 inverse FFT exceeds sqrt(N) |x| (see half_fft.irfftn_half)."""
+    return 1.0 / math.sqrt(math.prod(sizes))
+
+
 def _full_path(x: torch.Tensor, weight: torch.Tensor, modes, half_dtype) -> torch.Tensor:
     """float32 (or float64) FFT, complex contraction and inverse FFT (``half_dtype`` unused: every
     path has the same signature)."""
@@ -104,16 +133,16 @@ def _mixed_path(x: torch.Tensor, weight: torch.Tensor, modes, half_dtype) -> tor
     dims, sizes = len(modes), x.shape[2:]
     spectrum = rfftn(x.float(), dims)                                     # (B, C, *Nf) complex64
     low = torch.view_as_real(keep_low_modes(spectrum, modes)).to(half_dtype)  # (B, C, *K, 2)
-    out = contract_pairs(low, weight)                                     # (B, O, *K, 2) half
-    return irfftn_half(place_low_modes(out, _freq_shape(sizes)), sizes)   # (B, O, *N) half
+    out = contract_pairs(low, weight, _ortho(sizes))                      # (B, O, *K, 2) half
+    return irfftn_half(place_low_modes(out, _freq_shape(sizes)), sizes, norm="ortho")  # (B, O, *N)
 
 
 def _half_path(x: torch.Tensor, weight: torch.Tensor, modes, half_dtype) -> torch.Tensor:
     """Forward FFT, contraction and inverse FFT all in half."""
     sizes = x.shape[2:]
     spectrum = rfftn_half(x, len(modes), half_dtype)                      # (B, C, *Nf, 2) half
-    out = contract_pairs(keep_low_modes(spectrum, modes), weight)         # (B, O, *K, 2) half
-    return irfftn_half(place_low_modes(out, _freq_shape(sizes)), sizes)   # (B, O, *N) half
+    out = contract_pairs(keep_low_modes(spectrum, modes), weight, _ortho(sizes))  # (B, O, *K, 2)
+    return irfftn_half(place_low_modes(out, _freq_shape(sizes)), sizes, norm="ortho")  # (B, O, *N)
 
 
 _PATHS = {"full": _full_path, "mixed": _mixed_path, "half": _half_path}
@@ -167,11 +196,13 @@ class SpectralConv(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C, *N) -> (B, O, *N). Steps:
 
-        1. stabiliser: tanh(x) if ``stabilizer="tanh"`` (bounds what the FFT sums);
+        1. stabiliser: tanh(x) if ``stabilizer="tanh"`` (bounds what the FFT sums; keeps x,
+           not tanh(x), for backward);
         2. forward real FFT: float32 for "full" and "mixed", half for "half";
         3. keep the lowest modes;
-        4. multiply by the weights and sum over channels: complex float32 ("full") or
-           half-precision real pairs ("mixed", "half");
+        4. multiply by the weights and sum over channels: complex float32 ("full") or one
+           batched real matrix product per mode in half precision ("mixed", "half"), whose
+           weights carry 1/sqrt(N) of the inverse FFT's normalisation;
         5. zero-fill the other modes and inverse FFT in the precision of step 4.
 
         The output is float32 for "full" and half otherwise; autocast is switched off inside,
@@ -184,7 +215,7 @@ class SpectralConv(nn.Module):
             dtype = torch.promote_types(x.dtype, torch.float32) if self.precision == "full" else half_dtype
             return x.new_zeros((0, self.weight.shape[1], *x.shape[2:]), dtype=dtype)  # (0, O, *N)
         if self.stabilizer == "tanh":
-            x = torch.tanh(x)
+            x = stabilise(x)
         with torch.autocast(device_type, enabled=False):
             return _PATHS[self.precision](x, self.weight, self.modes, half_dtype)
 
