@@ -275,3 +275,25 @@ def test_bench_rows_follow_the_contract(tmp_path, monkeypatch):
                 "rel_l2_error", "throughput", "memory_bytes"} <= row.keys()
     assert ok["status"] == "ok" and math.isfinite(ok["rel_l2_error"]) and ok["memory_bytes"] > 0
     assert stress["status"] == "overflow"
+
+
+def test_busy_size_runs_on_cpu_and_rows_say_their_size(tmp_path, monkeypatch, capsys):
+    """``bench fno --size busy --quick`` on a CPU: every row carries size, width, modes, batch, seed."""
+    from sciml_teach.bench.__main__ import main
+    monkeypatch.setenv("SCIML_TEACH_CACHE", str(tmp_path))
+    out = tmp_path / "busy.json"
+    assert main(["fno", "--quick", "--size", "busy", "--steps", "2", "--seeds", "0,1",
+                 "--settings", "full-fp32,mixed-tanh", "--json", str(out), "--no-progress"]) == 0
+    import json
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["seed"], r["spectral_precision"]) for r in rows] == [
+        (0, "full"), (0, "mixed"), (1, "full"), (1, "mixed")]
+    assert {(r["size"], r["resolution"], r["width"], r["modes"], r["batch"]) for r in rows} == {
+        ("busy", 64, 16, "16x16", 8)}
+    assert all(r["memory_ratio"] == 1.0 for r in rows if r["spectral_precision"] == "full")
+
+
+def test_steady_memory_skips_the_first_steps_one_time_allocations():
+    from sciml_teach.experiments.pinn_runs import steady_memory
+    assert steady_memory([80, 16, 15]) == 16     # step 0 held cuBLAS's workspace
+    assert steady_memory([4]) == 4               # a run that ended at step 0 keeps its one reading

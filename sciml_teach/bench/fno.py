@@ -10,10 +10,11 @@ from typing import Callable
 
 import torch
 
-from ..experiments.fno_settings import COLUMNS, fno_table_rows
-from .args import MAX_SCALE, MAX_STEPS, int_in, positive_float
+from ..experiments.fno_settings import COLUMNS, SETTING_NAMES, SIZE_NAMES, fno_table_rows
+from .args import MAX_SCALE, MAX_STEPS, int_in, name_list, positive_float
 
 MAX_SAMPLES = 1_000_000  # generated PDE solutions per split: more is a typo
+MAX_SEED = 2**31 - 1     # torch.manual_seed takes larger, but a seed list this long is a typo
 
 DESCRIPTION = "FNO with full / mixed / half spectral layers, +/- tanh (Tu et al. 2024)"
 __all__ = ["COLUMNS", "DESCRIPTION", "add_arguments", "run"]
@@ -30,6 +31,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Darcy grid cells per side (default 32 quick, 64 full)")
     parser.add_argument("--samples", type=_pair, default=None, metavar="TRAIN,TEST",
                         help="training and test samples (default 96,32 quick; 1000,200 full)")
+    parser.add_argument("--size", default="lesson", choices=SIZE_NAMES,
+                        help="lesson (default): the lesson's network; busy: Darcy 256^2, width 64, "
+                             "32 modes per axis, batch 32, where arithmetic and not kernel "
+                             "launches sets a GPU's time (quick mode shrinks both)")
+    parser.add_argument("--seeds", type=_seeds, default=[0], metavar="S,S,...",
+                        help="seeds to run every setting with (default 0); e.g. 0,1,2 for medians")
+    parser.add_argument("--settings", type=name_list(SETTING_NAMES), default=None,
+                        metavar="NAME,...", help=f"only these settings, from {','.join(SETTING_NAMES)}")
 
 
 def _pair(text: str) -> tuple[int, int]:
@@ -42,7 +51,18 @@ def _pair(text: str) -> tuple[int, int]:
     return train, test
 
 
+def _seeds(text: str) -> list[int]:
+    try:
+        seeds = list(dict.fromkeys(int(v) for v in text.split(",") if v.strip()))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"write seeds as whole numbers, e.g. 0,1,2; got {text!r}")
+    if not seeds or not all(0 <= s <= MAX_SEED for s in seeds):
+        raise argparse.ArgumentTypeError(f"seeds must be from 0 to {MAX_SEED}, got {text!r}")
+    return seeds
+
+
 def run(args: argparse.Namespace, device: torch.device,
         on_row: Callable[[dict], None] | None = None) -> list[dict]:
     return fno_table_rows(args.problem, args.stress_scale, args.steps, device, args.resolution,
-                          args.samples, on_row=on_row)
+                          args.samples, on_row=on_row, size=args.size, seeds=args.seeds,
+                          names=args.settings)

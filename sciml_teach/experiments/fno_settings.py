@@ -34,8 +34,9 @@ from ..quick import pick
 from ..tables import format_table
 from ..training import Callback, TrainConfig, train
 
-COLUMNS = ["problem", "resolution", "input_scale", "spectral_precision", "stabilizer", "policy",
-           "status", "rel_l2_error", "throughput", "memory_bytes", "memory_ratio", "note"]
+COLUMNS = ["size", "resolution", "width", "modes", "batch", "seed", "input_scale",
+           "spectral_precision", "stabilizer", "policy", "status", "rel_l2_error", "throughput",
+           "memory_bytes", "memory_ratio", "note"]
 
 TABLE_WIDTH = 100  # characters: a notebook's output shows about this many before wrapping
 ERROR_POINTS = 10  # test-error evaluations per run (the live plot's error curve)
@@ -54,12 +55,54 @@ class FNOSetting:
         check_float("FNOSetting.input_scale", self.input_scale, positive=True)
 
 
+@dataclass(frozen=True)
+class FNOSize:
+    """How big one FNO run is: the grid, the network and the batch (Darcy flow in 2-D).
+
+    ``lesson`` is the size lessons and the default benchmark train; ``busy`` is one where the
+    arithmetic, not kernel launches, sets a GPU's step time: 256 x 256 grid, 64 channels, 32
+    modes per axis and a batch of 32 -- each activation is 32 x 64 x 256^2 values (0.5 GiB in
+    float32), each spectral weight 64 x 64 x 64 x 32 complex numbers, so a step moves tens of GB
+    and an H100 cannot hide it behind launch latency (at the lesson size a step is ~10 ms
+    whatever the precision: launch-bound). Quick mode shrinks both to CPU sizes.
+    """
+    name: str                          # "lesson" or "busy"
+    resolution: int | None             # Darcy cells per side (None: fno_data's default)
+    modes: tuple[int, ...] | None      # Fourier modes per axis (None: fno_data's default)
+    width: int                         # channels of the Fourier layers
+    batch: int                         # training batch
+    samples: tuple[int, int] | None    # (train, test) samples (None: fno_data's default)
+
+
+def fno_size(name: str) -> FNOSize:
+    """The ``lesson`` or ``busy`` size, in the current mode (quick or full)."""
+    check_choice("size", name, SIZE_NAMES)
+    if name == "lesson":
+        return FNOSize("lesson", None, None, pick(24, 32), pick(16, 32), None)
+    return FNOSize("busy", pick(64, 256), pick((16, 16), (32, 32)), pick(16, 64), pick(8, 32),
+                   pick((24, 8), (160, 40)))
+
+
+SIZE_NAMES = ("lesson", "busy")
+
+
 def settings(stress_scale: float) -> list[FNOSetting]:
     """Baseline, naive AMP, mixed and half +/- tanh; then the stress setting without and with tanh."""
     normal = [FNOSetting("full", "none", False), FNOSetting("full", "none", True)]
     normal += [FNOSetting(p, s, True) for p in ("mixed", "half") for s in ("none", "tanh")]
     stress = [FNOSetting(p, "none", True, stress_scale) for p in ("mixed", "half")]
     return normal + stress + [FNOSetting("mixed", "tanh", True, stress_scale)]
+
+
+def setting_name(setting: FNOSetting) -> str:
+    """'full-fp32', 'mixed-tanh', 'stress-half', ...: how ``--settings`` names a setting."""
+    name = f"{setting.precision}{'-tanh' if setting.stabilizer == 'tanh' else ''}"
+    name = f"{name}-{'amp' if setting.amp else 'fp32'}" if setting.precision == "full" else name
+    return f"stress-{name}" if setting.input_scale != 1.0 else name
+
+
+SETTING_NAMES = ("full-fp32", "full-amp", "mixed", "mixed-tanh", "half", "half-tanh",
+                 "stress-mixed", "stress-half", "stress-mixed-tanh")
 
 
 def policy_name(setting: FNOSetting, device: torch.device) -> str:
@@ -70,19 +113,22 @@ def policy_name(setting: FNOSetting, device: torch.device) -> str:
 
 
 def fno_data(problem: str, resolution: int | None = None,
-             samples: tuple[int, int] | None = None) -> dict:
+             samples: tuple[int, int] | None = None, modes: tuple[int, ...] | None = None) -> dict:
     """Normalised train/test tensors (B, 1, *N) for ``problem`` ("darcy" or "burgers"), the
     FNO's modes, and an input scale at which un-stabilised float16 spectra overflow.
 
     ``resolution`` (Darcy cells per side; default 32 quick, 64 full) and ``samples`` (train,
     test; default 96/32 quick, 1000/200 full) size the data set; the GPU report uses 128x128.
+    ``modes`` overrides the Fourier modes per axis (Darcy: 16 from 128 cells on, else 8 quick,
+    12 full; the busy size keeps 32).
     """
     n_train, n_test = samples or (pick(96, 1000), pick(32, 200))
     if min(n_train, n_test) < 1:
         raise ValueError(f"samples must be two positive counts (train, test), got {samples!r}")
     if problem == "darcy":
         n = resolution or pick(32, 64)
-        modes, stress = (16, 16) if n >= 128 else pick((8, 8), (12, 12)), 1e3
+        modes = tuple(modes) if modes else (16, 16) if n >= 128 else pick((8, 8), (12, 12))
+        stress = 1e3
         if n < 2 * modes[0]:  # say so before solving hundreds of PDEs, not in the first layer
             raise ValueError(f"resolution {n} is too coarse for {modes} Fourier modes: use a "
                              f"resolution of at least {2 * modes[0]}")
@@ -93,7 +139,8 @@ def fno_data(problem: str, resolution: int | None = None,
                                dt=pick(2e-3, 1e-3))
         data = burgers_dataset(n_train + n_test, config)
         a, u = data["u0"], data["u"]                                  # (M, N)
-        modes, stress = pick((12,), (16,)), 1e4  # 64-256 points: a DFT grows values less
+        modes, stress = tuple(modes) if modes else pick((12,), (16,)), 1e4  # 64-256 points: a
+        #                                                  DFT grows values less than 2-D
     else:
         raise ValueError(f"unknown problem {problem!r}; valid: darcy, burgers")
     a, u = a[:, None], u[:, None]                                     # (M, 1, *N)
@@ -127,7 +174,8 @@ def loss_and_error(data: dict, scale: float, batch: int, device: torch.device, s
 
 def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str = "auto",
                     steps: int | None = None, callbacks: Sequence[Callback] = (),
-                    memory: str = "autograd_saved", seed: int = 0) -> dict:
+                    memory: str = "autograd_saved", seed: int = 0, width: int | None = None,
+                    batch: int | None = None) -> dict:
     """Train one configuration on ``data`` (from :func:`fno_data`) and return its row.
 
     ``steps`` defaults to 150 in quick mode and 2000 otherwise; ``callbacks`` go to the
@@ -135,20 +183,22 @@ def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str 
     ``memory`` is the TrainConfig.memory_kind: bytes saved for backward (lesson 06, the same on
     every machine) or "auto" (the CUDA peak on a GPU: the benchmark). ``seed`` draws the initial
     weights and the batch order: settings run with the same seed start from the same weights.
+    ``width`` (channels) and ``batch`` default to 24 and 16 in quick mode, 32 and 32 otherwise.
     """
     device = resolve_device(device)
     policy = get_policy(policy_name(setting, device))
-    row = {"problem": data["problem"], "resolution": data["resolution"],
+    width, batch = width or pick(24, 32), batch or pick(16, 32)
+    row = {"problem": data["problem"], "resolution": data["resolution"], "width": width,
+           "modes": "x".join(map(str, data["modes"])), "batch": batch,
            "input_scale": setting.input_scale, "spectral_precision": setting.precision,
            "stabilizer": setting.stabilizer, "policy": policy.name, "half_dtype": "float16",
            "rel_l2_error": math.nan, "throughput": math.nan, "memory_bytes": None, "note": "",
            "seed": seed}
     torch.manual_seed(seed)
-    config = FNOConfig(modes=data["modes"], width=pick(24, 32), layers=4,
+    config = FNOConfig(modes=data["modes"], width=width, layers=4,
                        projection=pick(64, 128), precision=setting.precision,
                        stabilizer=setting.stabilizer, half_dtype=torch.float16)
     model = FNO(config).to(device)
-    batch = pick(16, 32)
     probe = (setting.input_scale * data["a_train"][:batch]).to(device)
     with policy.autocast_context(device):
         bad = nonfinite_spectral_layers(model, probe)
@@ -171,10 +221,13 @@ def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str 
 
 
 def with_memory_ratio(rows: Sequence[dict]) -> list[dict]:
-    """Rows with ``memory_ratio``: memory over the first row's (full precision, the reference)."""
-    base = rows[0].get("memory_bytes") if rows else None
-    return [{**r, "memory_ratio": r["memory_bytes"] / base if base and r.get("memory_bytes")
-             else math.nan} for r in rows]
+    """Rows with ``memory_ratio``: memory over that of the first row with the same seed (full
+    precision, the reference; the first row when rows have no seed)."""
+    base = {}
+    for r in rows:
+        base.setdefault(r.get("seed"), r.get("memory_bytes"))
+    return [{**r, "memory_ratio": r["memory_bytes"] / base[r.get("seed")]
+             if base[r.get("seed")] and r.get("memory_bytes") else math.nan} for r in rows]
 
 
 def fno_table(rows: Sequence[dict]) -> str:
@@ -184,9 +237,10 @@ def fno_table(rows: Sequence[dict]) -> str:
                         keys=["spectral_precision", "stabilizer", "policy"])
 
 
-def oom_row(setting: FNOSetting, data: dict, device: torch.device) -> dict:
-    """The row of a setting that ran out of memory."""
+def oom_row(setting: FNOSetting, data: dict, device: torch.device, **fields) -> dict:
+    """The row of a setting that ran out of memory (``fields``: size, width, batch, seed)."""
     return {"problem": data["problem"], "resolution": data["resolution"],
+            "modes": "x".join(map(str, data["modes"])), **fields,
             "input_scale": setting.input_scale, "spectral_precision": setting.precision,
             "stabilizer": setting.stabilizer, "policy": policy_name(setting, device),
             "status": "oom", "rel_l2_error": math.nan, "throughput": math.nan,
@@ -196,20 +250,36 @@ def oom_row(setting: FNOSetting, data: dict, device: torch.device) -> dict:
 def fno_table_rows(problem: str, stress_scale: float | None = None, steps: int | None = None,
                    device: torch.device | str = "auto", resolution: int | None = None,
                    samples: tuple[int, int] | None = None,
-                   on_row: Callable[[dict], None] | None = None) -> list[dict]:
-    """Every setting of :func:`settings` trained on ``problem``'s data: the rows of Tu et al.'s
-    table (an out-of-memory setting is an ``oom`` row), with their memory ratios. ``on_row(row)``
-    is called as each row is finished."""
+                   on_row: Callable[[dict], None] | None = None, size: str = "lesson",
+                   seeds: Sequence[int] = (0,), names: Sequence[str] | None = None) -> list[dict]:
+    """Every setting of :func:`settings` (or those ``names`` lists, see :data:`SETTING_NAMES`)
+    trained on ``problem``'s data for each of ``seeds``: the rows of Tu et al.'s table (an
+    out-of-memory setting is an ``oom`` row), with their memory ratios. ``size`` is
+    ``"lesson"`` or ``"busy"`` (:func:`fno_size`; explicit ``resolution``/``samples`` win).
+    ``on_row(row)`` is called as each row is finished."""
     if stress_scale is not None:
         check_float("stress_scale", stress_scale, positive=True)
+    if not list(seeds):
+        raise ValueError("seeds must name at least one seed, e.g. [0, 1, 2]")
+    for name in names or ():
+        check_choice("settings", name, SETTING_NAMES)
+    spec = fno_size(size)
+    if size == "busy" and problem != "darcy":
+        raise ValueError(f"the busy size is a 2-D Darcy size; got problem {problem!r} (use darcy)")
     device = resolve_device(device)
-    data = fno_data(problem, resolution, samples)
+    data = fno_data(problem, resolution or spec.resolution, samples or spec.samples, spec.modes)
+    chosen = [s for s in settings(stress_scale or data["stress_scale"])
+              if names is None or setting_name(s) in names]
+    fields = {"size": size, "width": spec.width, "batch": spec.batch}
     rows = []
-    for setting in progress(settings(stress_scale or data["stress_scale"]), "FNO settings"):
-        try:
-            rows.append(run_fno_setting(setting, data, device, steps, memory="auto"))
-        except torch.OutOfMemoryError:
-            rows.append(oom_row(setting, data, device))
-        if on_row is not None:
-            on_row(rows[-1])
+    for seed in seeds:
+        for setting in progress(chosen, f"FNO settings, seed {seed}"):
+            try:
+                row = run_fno_setting(setting, data, device, steps, memory="auto", seed=seed,
+                                      width=spec.width, batch=spec.batch)
+                rows.append({"size": size, **row})
+            except torch.OutOfMemoryError:
+                rows.append(oom_row(setting, data, device, **fields, seed=seed))
+            if on_row is not None:
+                on_row(rows[-1])
     return with_memory_ratio(rows)
