@@ -23,6 +23,7 @@ from .quick import is_quick, pick
 from .threads import choose_threads, use_threads
 from .tables import format_table
 from .training import Callback, History, TrainConfig, TrainStep, train
+from .cuda_graphs import CUDAGraphStep
 # Models
 from .models import FNO, MLP, DeepONet, DeepONetConfig, FNOConfig, SpectralConv, nonfinite_spectral_layers
 # Problems and data
@@ -69,7 +70,7 @@ __all__ = [
     "MemoryAccount", "memory_account",
     "HalfUpdates", "KahanUpdates", "NearestUpdates", "StochasticRoundingUpdates", "stochastic_round",
     "is_quick", "pick", "format_table", "choose_threads", "use_threads",
-    "Callback", "History", "TrainConfig", "TrainStep", "train",
+    "Callback", "History", "TrainConfig", "TrainStep", "train", "CUDAGraphStep",
     "FNO", "MLP", "DeepONet", "DeepONetConfig", "FNOConfig", "SpectralConv", "nonfinite_spectral_layers",
     "cache_dir",
     "OPERATOR_PROBLEMS", "BurgersPeriodic", "BurgersPINN", "KirchhoffLovePlate", "Poisson1D",

@@ -297,3 +297,21 @@ def test_steady_memory_skips_the_first_steps_one_time_allocations():
     from sciml_teach.experiments.pinn_runs import steady_memory
     assert steady_memory([80, 16, 15]) == 16     # step 0 held cuBLAS's workspace
     assert steady_memory([4]) == 4               # a run that ended at step 0 keeps its one reading
+
+
+@pytest.mark.parametrize("kept", [(5,), (4, 3)])
+def test_pair_contraction_gradients_against_finite_differences(kept):
+    """The hand-written backward (block rebuilt from the weights) against gradcheck, in float64."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, *kept, 2, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(3, 4, *kept, 2, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda a, b: contract_pairs(a, b, scale=0.5), (x, w))
+
+
+def test_pair_contraction_keeps_no_block_matrix():
+    """Saved for backward: the spectrum (in half) and the weight parameter, which the model keeps
+    anyway -- not the (K, 2C, 2O) half block built from it."""
+    w = torch.nn.Parameter(torch.randn(8, 8, 16, 2))                          # (C, O, K, 2) float32
+    x = torch.randn(4, 8, 16, 2).half()
+    kept = saved_bytes(lambda: contract_pairs(x, w))
+    assert kept == x.numel() * 2 + w.numel() * 4

@@ -9,4 +9,7 @@ BENCHMARKS = {
     "precision": "sciml_teach.bench.precision",
     "fno": "sciml_teach.bench.fno",
     "zcs": "sciml_teach.bench.zcs",
+    "profile": "sciml_teach.bench.profile",
+    "launch": "sciml_teach.bench.launch",
+    "contraction": "sciml_teach.bench.contraction",
 }

@@ -172,6 +172,15 @@ def loss_and_error(data: dict, scale: float, batch: int, device: torch.device, s
     return loss_fn, error_fn
 
 
+def fno_model(setting: FNOSetting, data: dict, width: int, seed: int = 0) -> FNO:
+    """The benchmark's FNO for ``setting`` on ``data``: 4 Fourier layers of ``width`` channels,
+    the data's modes, float16 spectral parts; its weights drawn from ``seed``."""
+    torch.manual_seed(seed)
+    return FNO(FNOConfig(modes=data["modes"], width=width, layers=4, projection=pick(64, 128),
+                         precision=setting.precision, stabilizer=setting.stabilizer,
+                         half_dtype=torch.float16))
+
+
 def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str = "auto",
                     steps: int | None = None, callbacks: Sequence[Callback] = (),
                     memory: str = "autograd_saved", seed: int = 0, width: int | None = None,
@@ -194,11 +203,7 @@ def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str 
            "stabilizer": setting.stabilizer, "policy": policy.name, "half_dtype": "float16",
            "rel_l2_error": math.nan, "throughput": math.nan, "memory_bytes": None, "note": "",
            "seed": seed}
-    torch.manual_seed(seed)
-    config = FNOConfig(modes=data["modes"], width=width, layers=4,
-                       projection=pick(64, 128), precision=setting.precision,
-                       stabilizer=setting.stabilizer, half_dtype=torch.float16)
-    model = FNO(config).to(device)
+    model = fno_model(setting, data, width, seed).to(device)
     probe = (setting.input_scale * data["a_train"][:batch]).to(device)
     with policy.autocast_context(device):
         bad = nonfinite_spectral_layers(model, probe)

@@ -45,18 +45,57 @@ def block_weight(weight: torch.Tensor, dtype: torch.dtype, scale: float = 1.0) -
     return torch.cat([top, bottom], dim=1)                               # (K, 2C, 2O)
 
 
+class _PairContraction(torch.autograd.Function):
+    """xk @ block_weight(weight) per mode, keeping for backward only xk and the weight parameter.
+
+    Autograd would keep the (K, 2C, 2O) block matrix, four real numbers per complex weight and as
+    large as the weights themselves: the parameter is alive anyway, so the block is rebuilt from it
+    in backward instead. The gradients are those of the block product, summed back onto the
+    blocks' shared entries (Re w sits in two blocks, Im w in two, once with a minus sign).
+    """
+
+    @staticmethod
+    def forward(ctx, xk: torch.Tensor, weight: torch.Tensor, scale: float) -> torch.Tensor:
+        ctx.scale = scale
+        ctx.save_for_backward(xk, weight)
+        return torch.bmm(xk, block_weight(weight, xk.dtype, scale))      # (K, B, 2O)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        xk, weight = ctx.saved_tensors                                   # (K, B, 2C), (C, O, *K, 2)
+        # backward may run inside the caller's autocast; like forward, this layer picks its dtypes
+        with torch.autocast(xk.device.type, enabled=False):
+            return _PairContraction._grads(ctx, grad, xk, weight)
+
+    @staticmethod
+    def _grads(ctx, grad: torch.Tensor, xk: torch.Tensor, weight: torch.Tensor):
+        grad = grad.to(xk.dtype)                                         # (K, B, 2O)
+        grad_x = grad_w = None
+        if ctx.needs_input_grad[0]:
+            w_block = block_weight(weight, xk.dtype, ctx.scale)          # (K, 2C, 2O), rebuilt
+            grad_x = torch.bmm(grad, w_block.transpose(1, 2))            # (K, B, 2C)
+        if ctx.needs_input_grad[1]:
+            g = torch.bmm(xk.transpose(1, 2), grad).to(weight.dtype)     # (K, 2C, 2O)
+            c, o = xk.shape[2] // 2, grad.shape[2] // 2
+            g_re = g[:, :c, :o] + g[:, c:, o:]                           # (K, C, O)
+            g_im = g[:, :c, o:] - g[:, c:, :o]                           # (K, C, O)
+            pairs = torch.stack([g_re, g_im], dim=-1).permute(1, 2, 0, 3)  # (C, O, K, 2)
+            grad_w = (ctx.scale * pairs).reshape(weight.shape)           # (C, O, *K, 2)
+        return grad_x, grad_w, None
+
+
 def contract_pairs(x: torch.Tensor, weight: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
     """Complex product summed over input channels, on real (re, im) pairs in x's dtype.
 
     x (B, C, *K, 2), weight (C, O, *K, 2) -> scale * (B, O, *K, 2). One batched real matrix
     product over the modes (:func:`block_weight`), so half inputs run on tensor cores where a
     GPU has them; complex half arithmetic is emulated as real pairs because PyTorch has no
-    complex32 matmul on CPU. Autograd keeps x and the block weights, both in x's dtype.
+    complex32 matmul on CPU. Autograd keeps x (in its dtype) and the weight parameter itself.
     """
     batch, channels, kept = x.shape[0], x.shape[1], x.shape[2:-1]
     n_modes = math.prod(kept)
     xk = x.flatten(2, -2).permute(2, 0, 3, 1).reshape(n_modes, batch, 2 * channels)  # (K, B, 2C)
-    y = torch.bmm(xk, block_weight(weight, x.dtype, scale))              # (K, B, 2O)
+    y = _PairContraction.apply(xk, weight, scale)                        # (K, B, 2O)
     out = y.reshape(n_modes, batch, 2, -1).permute(1, 3, 0, 2)          # (B, O, K, 2)
     return out.reshape(batch, -1, *kept, 2)                             # (B, O, *K, 2)
 
