@@ -40,12 +40,15 @@ def test_gpu_report_targets_are_ratios_read_from_the_rows():
         "precision-wide": {"rows": [{"policy": "fp32", "step_time_s": 0.010},
                                     {"policy": "amp-fp16", "step_time_s": 0.004},
                                     {"policy": "amp-bf16", "step_time_s": 0.008}]},
-        "fno": {"rows": [{"spectral_precision": "full", "stabilizer": "none", "policy": "fp32",
-                          "input_scale": 1.0, "resolution": 128, "memory_bytes": 100,
-                          "throughput": 10.0, "rel_l2_error": 0.10},
-                         {"spectral_precision": "mixed", "stabilizer": "tanh", "policy": "amp-fp16",
-                          "input_scale": 1.0, "resolution": 128, "memory_bytes": 50,
-                          "throughput": 16.0, "rel_l2_error": 0.104}]},
+        "fno-busy": {"rows": [
+            {"spectral_precision": p, "stabilizer": st_, "policy": pol, "input_scale": 1.0,
+             "resolution": 256, "width": 64, "modes": "32x32", "batch": 32, "seed": seed,
+             "memory_bytes": m, "throughput": t, "rel_l2_error": e}
+            for seed, scale in [(0, 1.0), (1, 1.0), (2, 2.0)]     # seed 2's ratios are off: medians
+            for p, st_, pol, m, t, e in [("full", "none", "fp32", 100, 10.0, 0.10),
+                                         ("full", "none", "amp-fp16", 55, 14.0, 0.10),
+                                         ("mixed", "tanh", "amp-fp16", 50 * scale, 16.0 * scale,
+                                          0.104)]]},
         "zcs": {"rows": [{"problem": "reaction_diffusion", "n_functions": 50, "n_points": 4000,
                           "strategy": s, "status": "ok", "memory_bytes": m, "step_time_s": t}
                          for s, m, t in [("funcloop", 3000, 5.0), ("datavect", 4000, 2.0),
@@ -54,7 +57,10 @@ def test_gpu_report_targets_are_ratios_read_from_the_rows():
     lines = target_lines(docs)
     assert "amp-fp16 step time / fp32: **0.40** (target <= 0.6) — met" in lines[0]
     assert "NOT met" in lines[1]                       # 0.80 > 0.6
-    assert "**0.50**" in lines[2] and "met" in lines[2] and "**1.60**" in lines[3]
-    assert "**1.04**" in lines[4] and "— met" in lines[4]
-    assert "memory / ZCS: **30.00**" in lines[5] and "step time / ZCS: **20.00**" in lines[6]
+    assert "median of 3 seeds" in lines[2]
+    assert "memory / float32: **0.50**" in lines[2] and "— met" in lines[2]
+    assert "throughput / float32: **1.60**" in lines[3] and "— met" in lines[3]
+    assert "memory / full+AMP: **0.91**" in lines[4] and "throughput / full+AMP: **1.14**" in lines[5]
+    assert "error / float32: **1.04**" in lines[6] and "— met" in lines[6]
+    assert "memory / ZCS: **30.00**" in lines[7] and "step time / ZCS: **20.00**" in lines[8]
     assert all("not measured" in line for line in target_lines({}))

@@ -62,3 +62,57 @@ def test_cuda_graph_step_says_what_it_needs():
         st.CUDAGraphStep(step, warmup=0)
     with pytest.raises(ValueError, match="wraps a st.TrainStep"):
         st.CUDAGraphStep(lambda: None)
+
+
+def test_gpu_report_dry_run_and_an_earlier_test_result(tmp_path, capsys):
+    """The plumbing on a CPU: parts run, the page is written, and a page rewritten by a later call
+    still says what tests/test_cuda.py did in an earlier one (the H100 page said "not run")."""
+    from sciml_teach.bench.__main__ import main
+    log = tmp_path / "gpu-report-cpu-dry-run.log"
+    log.write_text("$ python -m pytest /x/tests/test_cuda.py -q\n.....\n43 passed in 60.1s\n\n"
+                   "[ok in 62 s]\n\n")
+    assert main(["gpu-report", "--dry-run", "--out", str(tmp_path), "--only", "contraction"]) == 0
+    page = (tmp_path / "gpu-cpu-dry-run.md").read_text()
+    assert page.startswith("# DRY RUN on the CPU")
+    assert "**tests/test_cuda.py**: ok (an earlier call) — 43 passed in 60.1s" in page
+    assert "### contraction (ok)" in page and "block-bmm" in page
+    assert main(["gpu-report", "--dry-run", "--out", str(tmp_path), "--only", "nope"]) == 2
+
+
+def test_gpu_report_budget_skips_parts_it_cannot_finish(tmp_path):
+    from sciml_teach.bench.__main__ import main
+    assert main(["gpu-report", "--dry-run", "--out", str(tmp_path), "--only", "zcs,contraction",
+                 "--budget-s", "10"]) == 0
+    page = (tmp_path / "gpu-cpu-dry-run.md").read_text()
+    assert "### zcs (not run: the 10 s budget was spent)" in page
+
+
+def test_notebook_runs_time_a_notebook_and_find_its_key_figure(tmp_path, monkeypatch):
+    import nbformat
+    from sciml_teach.bench import notebook_runs
+    monkeypatch.setattr(notebook_runs, "ROOT", tmp_path)
+    (tmp_path / "notebooks").mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "print('warm-up 3x')\nprint('saved bytes vs full: naive AMP 0.98x, mixed + tanh 0.52x')")])
+    path = tmp_path / "notebooks" / "06_demo.ipynb"
+    nbformat.write(nb, path)
+    result = tmp_path / "row.json"
+    notebook_runs.execute_one(path, result)
+    import json
+    row = json.loads(result.read_text())
+    assert row["status"] == "ok" and row["lesson"] == "06" and row["kind"] == "lesson"
+    assert row["key_figure"] == "saved bytes vs full: naive AMP 0.98x, mixed + tanh 0.52x"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")]), path)
+    notebook_runs.execute_one(path, result)
+    assert json.loads(result.read_text())["status"] == "failed"
+
+
+def test_course_map_cells_carry_full_mode_times():
+    from sciml_teach.bench.summary import NOT_MEASURED, with_notebook_times
+    cells = with_notebook_times({"03": "H100: AMP 0.59x", "04": NOT_MEASURED, "05": NOT_MEASURED},
+                                "H100", [
+        {"lesson": "03", "kind": "lesson", "status": "ok", "seconds": 95.2},
+        {"lesson": "03", "kind": "solution", "status": "ok", "seconds": 20.0},
+        {"lesson": "04", "kind": "lesson", "status": "timed out after 300 s", "seconds": 300.0}])
+    assert cells == {"03": "H100: AMP 0.59x; full mode 1 min 35 s",
+                     "04": "H100: full mode timed out after 300 s", "05": NOT_MEASURED}

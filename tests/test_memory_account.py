@@ -123,7 +123,7 @@ def test_results_written_before_the_account_still_load():
     folder = Path(__file__).parent.parent / "docs" / "results"
     gpu, docs = load_results(folder)
     assert docs, "docs/results should hold measured runs"
-    assert len(target_lines(docs)) == 7 and course_map_gpu_cells(gpu, docs)
+    assert len(target_lines(docs)) == 10 and course_map_gpu_cells(gpu, docs)
     rows = [r for doc in docs.values() for r in doc["rows"]]
     assert all(st.MemoryAccount.from_row(r) is None for r in rows if "param_bytes" not in r)
 

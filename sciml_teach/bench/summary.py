@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import statistics
 from typing import Callable, Mapping
 
 
@@ -46,17 +47,64 @@ def amp_targets(docs: Mapping[str, dict]) -> list[str]:
             for p in ("amp-fp16", "amp-bf16")]
 
 
+def _matches(row: dict, match: dict) -> bool:
+    return all(v(row.get(k)) if callable(v) else row.get(k) == v for k, v in match.items())
+
+
+def median_ratio(rows: list[dict], top: dict, bottom: dict, key: str) -> float | None:
+    """The median over seeds of top[key] / bottom[key], pairing rows of the same seed (rows
+    without a seed pair with each other); None when no seed has both with a value."""
+    ratios = []
+    for seed in dict.fromkeys(r.get("seed") for r in rows):
+        same = [r for r in rows if r.get("seed") == seed]
+        a = next((r for r in same if _matches(r, top)), None)
+        b = next((r for r in same if _matches(r, bottom)), None)
+        value = _ratio(a, b, key)
+        if value is not None and math.isfinite(value):
+            ratios.append(value)
+    return statistics.median(ratios) if ratios else None
+
+
+FULL_FP32 = {"spectral_precision": "full", "policy": "fp32", "input_scale": 1.0}
+FULL_AMP = {"spectral_precision": "full", "stabilizer": "none", "input_scale": 1.0,
+            "policy": lambda p: p in ("amp-fp16", "amp-bf16")}
+MIXED_TANH = {"spectral_precision": "mixed", "stabilizer": "tanh", "input_scale": 1.0}
+
+
+def _fno_where(rows: list[dict], size: str) -> str:
+    r = next(iter(rows), {})
+    seeds = len({x.get("seed") for x in rows})
+    shape = (f"Darcy {r.get('resolution')}², width {r.get('width', '?')}, modes "
+             f"{r.get('modes', '?')}, batch {r.get('batch', '?')}" if r else "Darcy")
+    return f"FNO {size} size ({shape}; median of {seeds} seed{'s' if seeds != 1 else ''})"
+
+
 def fno_targets(docs: Mapping[str, dict]) -> list[str]:
-    rows = _rows(docs, "fno")
-    full = _find(rows, spectral_precision="full", policy="fp32", input_scale=1.0)
-    mixed = _find(rows, spectral_precision="mixed", stabilizer="tanh", input_scale=1.0)
-    where = f"FNO, Darcy {full['resolution']}x{full['resolution']}" if full else "FNO"
-    error = _ratio(mixed, full, "rel_l2_error")
-    return [_line(f"{where}: mixed+tanh memory / full", _ratio(mixed, full, "memory_bytes"),
-                  lambda v: v <= 0.55, "<= 0.55"),
-            _line(f"{where}: mixed+tanh throughput / full", _ratio(mixed, full, "throughput"),
-                  lambda v: v >= 1.5, ">= 1.5"),
-            _line(f"{where}: mixed+tanh error / full", error, lambda v: v <= 1.05, "<= 1.05")]
+    """Tu et al.'s targets at the busy size (arithmetic-bound), medians over seeds; at the
+    lesson size (launch-bound on a GPU) the same ratios are reported without a target."""
+    busy = _rows(docs, "fno-busy")
+    where = _fno_where(busy, "busy")
+    lines = [
+        _line(f"{where}: mixed+tanh memory / float32", median_ratio(busy, MIXED_TANH, FULL_FP32,
+              "memory_bytes"), lambda v: v <= 0.50, "<= 0.50"),
+        _line(f"{where}: mixed+tanh throughput / float32", median_ratio(busy, MIXED_TANH, FULL_FP32,
+              "throughput"), lambda v: v >= 1.3, ">= 1.3"),
+        _line(f"{where}: mixed+tanh memory / full+AMP", median_ratio(busy, MIXED_TANH, FULL_AMP,
+              "memory_bytes"), lambda v: v <= 1.0, "<= 1.0"),
+        _line(f"{where}: mixed+tanh throughput / full+AMP", median_ratio(busy, MIXED_TANH, FULL_AMP,
+              "throughput"), lambda v: v >= 1.0, ">= 1.0"),
+        _line(f"{where}: mixed+tanh error / float32", median_ratio(busy, MIXED_TANH, FULL_FP32,
+              "rel_l2_error"), lambda v: v <= 1.05, "<= 1.05")]
+    lesson = _rows(docs, "fno")
+    if lesson:
+        ratios = {k: median_ratio(lesson, MIXED_TANH, FULL_FP32, k)
+                  for k in ("memory_bytes", "throughput", "rel_l2_error")}
+        shown = ", ".join(f"{what} **{v:.2f}**" for what, v in
+                          zip(("memory", "throughput", "error"), ratios.values()) if v is not None)
+        lines.append(f"- {_fno_where(lesson, 'lesson')}: mixed+tanh / float32: {shown or 'not measured'} "
+                     "— reported, no target: at this size a step is a few ms of kernels behind "
+                     "launches and host waits (see the profile and launch sections)")
+    return lines
 
 
 def zcs_targets(docs: Mapping[str, dict], M: int = 50, N: int = 4000) -> list[str]:
@@ -101,7 +149,8 @@ def load_results(folder) -> tuple[str, dict[str, dict]]:
 def course_map_gpu_cells(gpu: str, docs: Mapping[str, dict]) -> dict[str, str]:
     """README's GPU column, lesson number -> what was measured for it on ``gpu`` (from ``docs``),
     or "not yet measured". A test keeps README equal to this."""
-    cells = {f"{k:02d}": NOT_MEASURED for k in range(8)}
+    from ..course import LESSONS
+    cells = {e.number: NOT_MEASURED for e in LESSONS}
     card = gpu.replace("NVIDIA ", "").split(" ")[0] if gpu else ""
     wide = _rows(docs, "precision-wide")
     fp32, amp16, ampbf = (_find(wide, policy=p) for p in ("fp32", "amp-fp16", "amp-bf16"))
@@ -125,11 +174,29 @@ def course_map_gpu_cells(gpu: str, docs: Mapping[str, dict]) -> dict[str, str]:
         cells["02"] = (f"{card}: Burgers PINN, {paper['fp32', 1e-8]['steps']} steps: pure fp16 "
                        f"{fp16['status']} at step {fp16['steps']}; AMP "
                        f"{amp['rel_l2_error'] / paper['fp32', 1e-8]['rel_l2_error']:.2f}x fp32's error")
-    fno = _rows(docs, "fno")
-    full = _find(fno, spectral_precision="full", policy="fp32", input_scale=1.0)
-    mixed = _find(fno, spectral_precision="mixed", stabilizer="tanh", input_scale=1.0)
-    if full and mixed and mixed.get("memory_bytes"):
-        cells["06"] = (f"{card}: mixed+tanh {mixed['memory_bytes'] / full['memory_bytes']:.2f}x "
-                       f"memory, {mixed['throughput'] / full['throughput']:.2f}x throughput of full "
-                       f"(Darcy {full['resolution']}²)")
+    busy, lesson = _rows(docs, "fno-busy"), _rows(docs, "fno")
+    fno, size = (busy, "busy size") if busy else (lesson, "lesson size")
+    memory = median_ratio(fno, MIXED_TANH, FULL_FP32, "memory_bytes")
+    speed = median_ratio(fno, MIXED_TANH, FULL_FP32, "throughput")
+    if memory is not None and speed is not None:
+        cells["06"] = (f"{card}: mixed+tanh {memory:.2f}x memory, {speed:.2f}x throughput of "
+                       f"float32 (Darcy {fno[0]['resolution']}², {size})")
+    return with_notebook_times(cells, card, _rows(docs, "notebooks"))
+
+
+def with_notebook_times(cells: dict[str, str], card: str, rows: list[dict]) -> dict[str, str]:
+    """Each lesson's cell with its full-mode wall time on the card (the ``notebooks`` part of the
+    GPU report), or the reason it did not finish."""
+    for r in rows:
+        number = r.get("lesson")
+        if number not in cells or r.get("kind") != "lesson":
+            continue
+        run = (f"full mode {_minutes(r['seconds'])}" if r.get("status") == "ok"
+               else f"full mode {r.get('status')}")
+        cells[number] = (f"{card}: {run}" if cells[number] == NOT_MEASURED
+                         else f"{cells[number]}; {run}")
     return cells
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 60 else f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
