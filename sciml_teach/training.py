@@ -129,11 +129,39 @@ class History:
 
 
 class Callback:
-    """Override what you need; the loop calls these and nothing else talks to the display."""
+    """Override what you need; the loop calls these and nothing else talks to the display.
+
+    Any object with one or more of these methods works too (subclassing is optional): the loop
+    calls the hooks an object has and skips the others."""
 
     def on_train_start(self, history: History) -> None: ...
     def on_step(self, history: History) -> None: ...
     def on_train_end(self, history: History) -> None: ...
+
+
+HOOKS = ("on_train_start", "on_step", "on_train_end")  # what the loop calls, each with the History
+
+
+def _callback_hooks(callbacks) -> dict[str, list[Callable[[History], None]]]:
+    """{hook name: the bound hooks to call}; refuses a callback the loop could not call, before
+    any step runs (not with an AttributeError after the first one)."""
+    if isinstance(callbacks, str) or not isinstance(callbacks, Sequence):
+        raise ValueError(f"callbacks must be a list of callback objects, e.g. [my_callback]; "
+                         f"got {type(callbacks).__name__}")
+    hooks: dict[str, list] = {name: [] for name in HOOKS}
+    for i, cb in enumerate(callbacks):
+        found = [name for name in HOOKS if hasattr(cb, name)]
+        if not found:
+            raise ValueError(f"callbacks[{i}] ({type(cb).__name__}) has none of the hooks the loop "
+                             f"calls: {', '.join(HOOKS)} (each takes the History; define the ones "
+                             f"you need, the rest are optional, e.g. subclass st.Callback)")
+        for name in found:
+            hook = getattr(cb, name)
+            if not callable(hook):
+                raise ValueError(f"callbacks[{i}].{name} must be a method taking the History, "
+                                 f"got {type(hook).__name__}")
+            hooks[name].append(hook)
+    return hooks
 
 
 def _flat_params(model: torch.nn.Module) -> torch.Tensor:
@@ -213,6 +241,7 @@ class TrainStep:
         if optimizer is None:  # torch would refuse these only when the optimizer is built
             check_float("lr", lr, positive=True)
             check_float("adam_eps", adam_eps, positive=True)
+        _check_trainable(model)
         self.model, self.loss_fn = self.policy.cast_model(model), loss_fn
         self.device = next(model.parameters()).device
         self.optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, eps=adam_eps)
@@ -224,6 +253,10 @@ class TrainStep:
         self.optimizer.zero_grad(set_to_none=True)
         with self.policy.autocast_context(self.device):
             loss = self.loss_fn(self.model, *batch)
+        # Checked on every call, not only the first: a loss_fn may return something else for
+        # another batch, and the check reads only a tensor's metadata (type, size, requires_grad),
+        # never its value -- no host sync, about a microsecond next to a step's milliseconds.
+        _check_loss(loss)
         self.scaler.scale(loss).backward()
         self.scaler.step(self.optimizer)  # unscales first; skipped when gradients are inf/NaN
         self.scaler.update()
@@ -232,6 +265,42 @@ class TrainStep:
     def scale(self) -> float:
         """The loss scale the next call will use (1.0 without a scaler); reading it syncs a GPU."""
         return self.scaler.get_scale() if self.scaler.is_enabled() else 1.0
+
+
+def _check_trainable(model) -> None:
+    """A model TrainStep can train: a torch.nn.Module with at least one parameter."""
+    if not isinstance(model, torch.nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module (e.g. st.MLP([1, 32, 1])), "
+                         f"got {type(model).__name__}")
+    if next(model.parameters(), None) is None:
+        raise ValueError(f"model ({type(model).__name__}) has no parameters to train: pass a "
+                         f"network with weights, e.g. st.MLP([1, 32, 1])")
+
+
+def _check_loss(loss) -> None:
+    """``loss_fn``'s result can be backpropagated: one number with a graph to the weights."""
+    if not isinstance(loss, torch.Tensor):
+        raise ValueError(f"loss_fn must return a scalar torch.Tensor computed from the model, got "
+                         f"{type(loss).__name__} {loss!r}: a Python number has no gradient")
+    if loss.numel() != 1:
+        raise ValueError(f"loss_fn must return a scalar (one number), got a tensor of shape "
+                         f"{tuple(loss.shape)}: reduce it, e.g. .mean()")
+    if not loss.requires_grad:
+        raise ValueError("loss_fn returned a tensor with no graph to the model's weights "
+                         "(requires_grad=False): it was detached (.detach(), .item(), "
+                         "torch.tensor(...)) or computed under torch.no_grad()")
+
+
+def _one_number(name: str, value) -> float:
+    """``value`` as a float; several values (a tuple, a tensor of many) are refused by name."""
+    try:
+        return float(value)
+    except (TypeError, ValueError, RuntimeError):
+        shape = getattr(value, "shape", None)
+        got = (f"a {type(value).__name__} of shape {tuple(shape)}" if shape is not None
+               else f"{type(value).__name__} {value!r}")
+        raise ValueError(f"{name} must return one number (e.g. st.relative_l2(...)), got {got}: "
+                         f"return one error, e.g. the mean, and record others in a Callback") from None
 
 
 def _sync(device: torch.device) -> None:
@@ -314,6 +383,8 @@ def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Ten
     """
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
+    _check_trainable(model)
+    hooks = _callback_hooks(callbacks)
     policy = get_policy(config.policy)
     device = resolve_device(config.device)
     if config.seed is not None:
@@ -331,10 +402,10 @@ def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Ten
     def evaluate():
         with torch.no_grad():
             history.error_steps.append(history.steps)
-            history.error.append(float(error_fn(step.model)))
+            history.error.append(_one_number("error_fn", error_fn(step.model)))
 
-    for cb in callbacks:
-        cb.on_train_start(history)
+    for hook in hooks["on_train_start"]:
+        hook(history)
     steps = range(config.steps)
     if not callbacks:  # a bar only when nothing else shows the run (a LivePlot is a callback)
         steps = progress(steps, policy.name, leave=False)
@@ -345,14 +416,14 @@ def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Ten
         history.status, history.reason = _outcome(history, config, params_finite)
         if history.status != "running":
             history.ended_step = index
-        for cb in callbacks:
-            cb.on_step(history)
+        for hook in hooks["on_step"]:
+            hook(history)
         if history.status != "running":
             break
     if history.status == "running":
         history.status = "ok"
     if error_fn is not None and (not history.error_steps or history.error_steps[-1] != history.steps):
         evaluate()
-    for cb in callbacks:
-        cb.on_train_end(history)
+    for hook in hooks["on_train_end"]:
+        hook(history)
     return history

@@ -20,7 +20,7 @@ import pytest
 import torch
 
 import sciml_teach as st
-from sciml_teach import data_cache
+from sciml_teach import data_cache, training
 from sciml_teach.bench import __main__ as bench_main
 from sciml_teach.derivatives import normalise_requests
 from sciml_teach.experiments import pinn_runs
@@ -205,6 +205,87 @@ def test_input_refused_with_the_fix(name, call, words):
 def test_relative_l2_exact_and_nan_prediction_is_nan():
     assert st.relative_l2(torch.tensor([3.0, 4.0]), torch.tensor([0.0, 4.0])) == 3.0 / 4.0
     assert math.isnan(st.relative_l2(torch.tensor([NAN, 4.0]), torch.tensor([3.0, 4.0])))
+
+
+# ---------------------------------------------------------------- API: your own training loop
+X = torch.linspace(-1, 1, 32)[:, None]                                   # (32, 1)
+
+
+def _mse(model):
+    return model(X).square().mean()
+
+
+def _under_no_grad(model):
+    with torch.no_grad():
+        return model(X).mean()
+
+
+class _OnlyOnStep:
+    """A callback with one hook of three (the others are optional)."""
+
+    def __init__(self):
+        self.steps = 0
+
+    def on_step(self, history):
+        self.steps += 1
+
+
+class _HookNotCallable:
+    on_step = 3
+
+
+def _step(loss_fn, model=None):
+    return st.TrainStep(model if model is not None else st.MLP([1, 4, 1]), loss_fn)()
+
+
+def _train(**kwargs):
+    return st.train(st.MLP([1, 4, 1]), _mse, st.TrainConfig(steps=2, error_every=1), **kwargs)
+
+
+LOOP_CASES = [
+    ("loss-not-reduced", lambda: _step(lambda m: m(X)), ["loss_fn", "scalar", "(32, 1)", ".mean()"]),
+    ("loss-python-float", lambda: _step(lambda m: 1.0), ["loss_fn", "torch.Tensor", "float"]),
+    ("loss-detached", lambda: _step(lambda m: m(X).mean().detach()),
+     ["loss_fn", "requires_grad=False", ".detach()"]),
+    ("loss-under-no_grad", lambda: _step(_under_no_grad), ["loss_fn", "no graph", "torch.no_grad()"]),
+    ("model-no-parameters", lambda: _step(lambda m: X.mean(), torch.nn.Identity()),
+     ["model", "Identity", "no parameters"]),
+    ("train-model-no-parameters", lambda: st.train(torch.nn.Identity(), _mse),
+     ["model", "Identity", "no parameters"]),
+    ("error_fn-tuple", lambda: _train(error_fn=lambda m: (0.1, 0.2)),
+     ["error_fn", "one number", "tuple", "(0.1, 0.2)"]),
+    ("error_fn-tensor", lambda: _train(error_fn=lambda m: torch.ones(3)),
+     ["error_fn", "one number", "(3,)"]),
+    ("callback-no-hooks", lambda: _train(callbacks=[object()]),
+     ["callbacks[0]", "on_train_start", "on_step", "on_train_end", "optional"]),
+    ("callback-function", lambda: _train(callbacks=[lambda history: None]),
+     ["callbacks[0]", "function", "on_step"]),
+    ("callback-hook-not-callable", lambda: _train(callbacks=[_HookNotCallable()]),
+     ["callbacks[0].on_step", "int"]),
+    ("callbacks-not-a-list", lambda: _train(callbacks=_OnlyOnStep()), ["callbacks", "list", "_OnlyOnStep"]),
+]
+
+
+@pytest.mark.parametrize("name, call, words", LOOP_CASES, ids=[c[0] for c in LOOP_CASES])
+def test_custom_loop_mistake_named(name, call, words):
+    with pytest.raises(ValueError) as info:
+        call()
+    _check_message(info.value, words)
+
+
+def test_callback_with_some_hooks_runs_and_one_element_loss_still_trains():
+    callback = _OnlyOnStep()
+    assert _train(callbacks=[callback]).status == "ok" and callback.steps == 2
+    assert _step(lambda m: m(X).mean().reshape(1)).shape == (1,)   # (1,) backpropagates as before
+
+
+def test_loss_check_reads_no_value(monkeypatch):
+    """The check in TrainStep's timed call looks at metadata only: reading a value would be a
+    host sync on a GPU."""
+    loss = _mse(st.MLP([1, 4, 1]))
+    for name in ["item", "__bool__", "__float__", "tolist"]:
+        monkeypatch.setattr(torch.Tensor, name, lambda *a: pytest.fail("a value was read"))
+    training._check_loss(loss)
 
 
 # ---------------------------------------------------------------- API: edge cases, every strategy alike
