@@ -216,3 +216,73 @@ def test_half_updates_accumulate_tiny_increments_on_cuda(remedy):
         opt.step()
     assert p.dtype == torch.bfloat16 and p.device.type == "cuda"
     assert abs(p.float().mean().item() - 1.1) < 4e-3
+
+
+# --- Issue 20: the half contraction, the launch remedies and the memory meter on the GPU
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_block_contraction_on_cuda_matches_complex128_and_its_gradients_the_cpu(dtype):
+    from sciml_teach.models.spectral import contract_pairs
+    torch.manual_seed(0)
+    x = torch.randn(8, 16, 12, 6, 2)                                     # (B, C, *K, 2)
+    w = torch.randn(16, 16, 12, 6, 2) / 16                               # (C, O, *K, 2)
+    exact = torch.einsum("bc...,co...->bo...", torch.view_as_complex(x.double()),
+                         torch.view_as_complex(w.double()))
+    xg = x.to(CUDA, dtype).requires_grad_(True)
+    wg = w.to(CUDA).requires_grad_(True)
+    out = contract_pairs(xg, wg, scale=0.5)
+    assert _rel(torch.view_as_complex(out.float().contiguous()), 0.5 * exact) < 2e-2
+    out.float().square().sum().backward()
+    xc, wc = x.to(dtype).float().requires_grad_(True), w.clone().requires_grad_(True)
+    contract_pairs(xc, wc, scale=0.5).square().sum().backward()          # float32 on the CPU
+    assert _rel(wg.grad, wc.grad) < 3e-2 and _rel(xg.grad.float(), xc.grad) < 3e-2
+
+
+@pytest.mark.parametrize("policy", ["fp32", "amp-bf16"])
+def test_cuda_graph_step_replays_the_same_training_as_eager(policy):
+    """Same start, same data: 20 replayed steps end where 20 eager steps end."""
+    from sciml_teach.experiments.launch_runs import placed
+    problem = placed(st.BurgersPINN(), CUDA, torch.float32)
+    losses = {}
+    for graphed in (False, True):
+        torch.manual_seed(0)
+        step = st.TrainStep(problem.make_model().to(CUDA), problem.loss, policy=policy)
+        call = st.CUDAGraphStep(step, warmup=3) if graphed else step
+        if not graphed:                # the graph's 3 warm-up steps train (a capture only records)
+            for _ in range(3):
+                call()
+        losses[graphed] = [float(call()) for _ in range(20)]
+    assert losses[True][-1] < losses[True][0], "the replayed steps train"
+    assert math.isclose(losses[True][-1], losses[False][-1], rel_tol=TOLERANCE[policy])
+
+
+def test_cuda_graph_step_refuses_a_grad_scaler():
+    # (a loss that copies CPU data in every step fails inside the capture, which the step turns
+    # into a ValueError; not tested here, because a failed capture can spoil the process's
+    # CUDA context for the tests after it)
+    problem = st.BurgersPINN()
+    model = problem.make_model().to(CUDA)
+    with pytest.raises(ValueError, match="GradScaler"):
+        st.CUDAGraphStep(st.TrainStep(model, problem.loss, policy="amp-fp16"))
+
+
+def test_float64_costs_about_twice_float32s_peak_once_cublas_is_warm():
+    """The H100 table said 10.2x: step 0 of the first run held cuBLAS's workspace."""
+    from sciml_teach.experiments.pinn_runs import policy_table_rows
+    rows = policy_table_rows(st.BurgersPINN(), 201, ["fp64", "fp32"], CUDA)
+    by = {r["policy"]: r for r in rows}
+    assert 1.5 <= by["fp64"]["memory_bytes"] / by["fp32"]["memory_bytes"] <= 2.5
+
+
+def test_busy_size_profile_and_launch_run_on_cuda(tmp_path, monkeypatch):
+    from sciml_teach.experiments.launch_runs import launch_rows
+    from sciml_teach.experiments.profile_runs import profile_rows
+    monkeypatch.setenv("SCIML_TEACH_QUICK", "1")
+    monkeypatch.setenv("SCIML_TEACH_CACHE", str(tmp_path))
+    rows = profile_rows(sizes=("lesson",), names=("mixed-tanh",), device=CUDA, top=3, steps=1)
+    summary = next(r for r in rows if r["kind"] == "summary")
+    assert summary["kernel_ms"] > 0 and summary["launches_per_step"] > 0
+    rows = launch_rows(models=("burgers-pinn",), policies=("fp32",), steps=5, device=CUDA)
+    graph = next(r for r in rows if r["variant"] == "cuda graph")
+    assert graph["status"] == "ok" and graph["loss_rel_diff"] < 1e-4
