@@ -24,6 +24,7 @@ from .threads import choose_threads, use_threads
 from .tables import format_table
 from .training import Callback, History, TrainConfig, TrainStep, train
 from .cuda_graphs import CUDAGraphStep
+from .experiments.launch_runs import launch_rows
 # Models
 from .models import FNO, MLP, DeepONet, DeepONetConfig, FNOConfig, SpectralConv, nonfinite_spectral_layers
 # Problems and data
@@ -56,6 +57,12 @@ from .viz.memory import account_table, memory_bars
 from .experiments import (Combination, combination_list, combined_savings, step_memory,
                           train_combination)
 from .viz.capstone import CombinationPanel, combination_label, combination_table
+# Beyond one device: data parallel with torch.distributed (lesson 08)
+from .distributed import (BACKENDS, COMPRESSIONS, World, allreduce_bytes, bf16_allreduce_hook,
+                          check_backend, check_split, compression_hook, ddp_device, init_world,
+                          leave_world, shard_functions, unwrap_ddp, wrap_ddp)
+from .experiments import DDPConfig, ddp_row, ddp_rows, launch_ddp, torchrun_command, train_ddp
+from .viz.distributed import ddp_figure
 
 __all__ = [
     "CapabilityReport", "capability_report", "resolve_device",
@@ -70,7 +77,7 @@ __all__ = [
     "MemoryAccount", "memory_account",
     "HalfUpdates", "KahanUpdates", "NearestUpdates", "StochasticRoundingUpdates", "stochastic_round",
     "is_quick", "pick", "format_table", "choose_threads", "use_threads",
-    "Callback", "History", "TrainConfig", "TrainStep", "train", "CUDAGraphStep",
+    "Callback", "History", "TrainConfig", "TrainStep", "train", "CUDAGraphStep", "launch_rows",
     "FNO", "MLP", "DeepONet", "DeepONetConfig", "FNOConfig", "SpectralConv", "nonfinite_spectral_layers",
     "cache_dir",
     "OPERATOR_PROBLEMS", "BurgersPeriodic", "BurgersPINN", "KirchhoffLovePlate", "Poisson1D",
@@ -89,4 +96,8 @@ __all__ = [
     "summary_table", "StrategyPanel", "strategy_bars", "sweep_curves", "account_table", "memory_bars",
     "Combination", "combination_label", "combination_list", "combination_table", "combined_savings",
     "step_memory", "train_combination", "CombinationPanel",
+    "BACKENDS", "COMPRESSIONS", "World", "allreduce_bytes", "bf16_allreduce_hook", "check_backend",
+    "check_split", "compression_hook", "ddp_device", "init_world", "leave_world", "shard_functions",
+    "unwrap_ddp", "wrap_ddp", "DDPConfig", "ddp_row", "ddp_rows", "launch_ddp", "torchrun_command",
+    "train_ddp", "ddp_figure",
 ]

@@ -12,4 +12,5 @@ BENCHMARKS = {
     "profile": "sciml_teach.bench.profile",
     "launch": "sciml_teach.bench.launch",
     "contraction": "sciml_teach.bench.contraction",
+    "ddp": "sciml_teach.bench.ddp",
 }
