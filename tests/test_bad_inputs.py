@@ -177,6 +177,21 @@ INPUT_CASES = [
         _deeponet(), torch.zeros(2, 5, 1), torch.zeros(3, 2), [(1, 0)]), ["branch_input", "(2, 5, 1)"]),
     ("zcs-combination-request", lambda: st.get_strategy("zcs").combination(
         _deeponet(), torch.zeros(2, 5), torch.zeros(3, 2), {(1.7, 0): 1.0}), ["(1.7, 0)"]),
+    ("strategy-plain-mlp", lambda: st.get_strategy("forward").fields(
+        st.MLP([2, 8, 1]), torch.zeros(2, 5), torch.zeros(3, 2), [(1, 0)]),
+     ["model", "branch-trunk", "model(v (M, m), x (N, D)) -> u (M, N)", "MLP", "PINN"]),
+    ("combination-plain-mlp", lambda: st.get_strategy("zcs").combination(
+        st.MLP([2, 8, 1]), torch.zeros(2, 5), torch.zeros(3, 2), {(2, 0): 1.0}),
+     ["model", "branch-trunk", "MLP", "PINN"]),
+    ("strategy-points-D", lambda: st.get_strategy("datavect").fields(
+        _deeponet(), torch.zeros(2, 5), torch.zeros(3, 3), [(1, 0, 0)]),
+     ["points", "D = 2", "DeepONet", "(3, 3)"]),
+    ("strategy-request-length", lambda: st.get_strategy("funcloop").fields(
+        _deeponet(), torch.zeros(2, 5), torch.zeros(3, 2), [(1, 0, 0)]),
+     ["derivative request", "points (3, 2)", "D = 2", "DeepONet", "(1, 0, 0)"]),
+    ("zcs-combination-request-length", lambda: st.get_strategy("zcs").combination(
+        _deeponet(), torch.zeros(2, 5), torch.zeros(3, 2), {(2,): 1.0}),
+     ["derivative request", "points (3, 2)", "D = 2", "DeepONet", "(2,)"]),
     ("strategy-name", lambda: st.get_strategy(["zcs"]), ["['zcs']", "funcloop"]),
     ("trainstep-lr", lambda: st.TrainStep(st.MLP([1, 4, 1]), None, lr=-1.0), ["lr", "-1.0", "> 0"]),
     ("trainstep-eps", lambda: st.TrainStep(st.MLP([1, 4, 1]), None, adam_eps=NAN), ["adam_eps", "finite"]),
@@ -309,6 +324,25 @@ def test_identically_zero_derivative_is_zeros(strategy):
         assert torch.equal(fields[r], torch.zeros(2, 3)), (strategy, r)
     u = st.get_strategy("zcs").combination(model, v, x, {(2, 0): 1.0, (0, 2): 2.0})
     assert torch.equal(u, torch.zeros(2, 3))
+
+
+# (argument, entry made non-finite, value): one inf entry in a branch row saturates tanh, so the
+# reverse-mode strategies returned finite fields where forward mode returned NaN
+NON_FINITE = [("branch_input", (0, 0), INF), ("branch_input", (1, 2), NAN),
+              ("points", (0, 0), INF), ("points", (2, 1), -INF)]
+
+
+@pytest.mark.parametrize("strategy", STRATEGY_NAMES)
+@pytest.mark.parametrize("name, entry, value", NON_FINITE, ids=lambda c: str(c))
+def test_non_finite_inputs_refused_by_every_strategy(strategy, name, entry, value):
+    inputs = {"branch_input": torch.randn(2, 5), "points": torch.rand(3, 2)}
+    inputs[name][entry] = value
+    for call in [lambda: st.get_strategy(strategy).fields(_deeponet(), *inputs.values(), [(1, 0)]),
+                 lambda: st.get_strategy(strategy).combination(_deeponet(), *inputs.values(),
+                                                               {(2, 0): 1.0})]:
+        with pytest.raises(ValueError) as info:
+            call()
+        _check_message(info.value, [name, "inf/NaN", f"rows [{entry[0]}]"])
 
 
 @pytest.mark.parametrize("precision", ["full", "mixed", "half"])

@@ -9,6 +9,7 @@ Introduced in notebooks/05_zero_coordinate_shift.ipynb.
 """
 from __future__ import annotations
 
+import inspect
 import numbers
 from abc import ABC, abstractmethod
 from typing import Iterable, Mapping
@@ -20,9 +21,11 @@ from ..checks import check_tensor
 Request = tuple[int, ...]  # derivative order per coordinate, e.g. (2, 0) = d2/dx2
 
 
-def normalise_requests(requests: Iterable[Iterable[int]], dims: int) -> list[Request]:
+def normalise_requests(requests: Iterable[Iterable[int]], dims: int,
+                       where: str = "") -> list[Request]:
     """Check each request has one non-negative integer order per coordinate; drop duplicates,
-    keep order. ``(1.7, 0)`` or ``(True, 0)`` is refused, never truncated to ``(1, 0)``."""
+    keep order. ``(1.7, 0)`` or ``(True, 0)`` is refused, never truncated to ``(1, 0)``.
+    ``where`` says in the message where ``dims`` came from (the points and the model)."""
     out: list[Request] = []
     example = (2,) + (0,) * (dims - 1)
     for raw in requests:
@@ -34,7 +37,7 @@ def normalise_requests(requests: Iterable[Iterable[int]], dims: int) -> list[Req
                 isinstance(k, numbers.Integral) and not isinstance(k, bool) and k >= 0
                 for k in orders):
             raise ValueError(f"a derivative request needs {dims} non-negative integer orders (one "
-                             f"per coordinate), e.g. {example}; got {raw!r}")
+                             f"per coordinate{where}), e.g. {example}; got {raw!r}")
         r = tuple(int(k) for k in orders)
         if r not in out:
             out.append(r)
@@ -96,10 +99,59 @@ def graph_nodes(t: torch.Tensor) -> int:
 
 
 def check_inputs(model: torch.nn.Module, branch_input, points) -> None:
-    """Rank, device and dtype of a strategy's inputs against the model (see ``fields``)."""
+    """The model's kind, and the rank, device, dtype and values of a strategy's inputs against
+    it (see ``fields``)."""
+    check_branch_trunk(model)
     weight = next(model.parameters(), None)
     check_tensor("branch_input", branch_input, 2, weight, " (M, m): M functions at m sensors")
     check_tensor("points", points, 2, weight, " (N, D)")
+    dims = getattr(getattr(model, "config", None), "coord_dims", None)  # a DeepONet knows its D
+    if isinstance(dims, int) and points.shape[1] != dims:
+        raise ValueError(f"points must have D = {dims} coordinates, (N, {dims}), for this "
+                         f"{type(model).__name__} (coord_dims={dims}); got {tuple(points.shape)}")
+    check_finite(branch_input, points)
+
+
+def check_branch_trunk(model) -> None:
+    """``model`` takes two inputs, ``model(v, x)``: a one-input network (a PINN's MLP) would
+    reach the strategy as torch's "forward() takes 2 positional arguments but 3 were given"."""
+    if not isinstance(model, torch.nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    P = inspect.Parameter
+    kinds = [p.kind for p in inspect.signature(model.forward).parameters.values()]
+    positional = sum(k in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD) for k in kinds)
+    if positional < 2 and P.VAR_POSITIONAL not in kinds:
+        raise ValueError(f"model must be a branch-trunk model for a derivative strategy, "
+                         f"model(v (M, m), x (N, D)) -> u (M, N), such as st.DeepONet; "
+                         f"{type(model).__name__}.forward takes {positional} input(s). For a PINN "
+                         f"(one network u(x)), differentiate u with torch.autograd.grad, as "
+                         f"st.Poisson1D does (lesson 02)")
+
+
+def check_finite(branch_input: torch.Tensor, points: torch.Tensor) -> None:
+    """One rule for every strategy: inf/NaN inputs are refused. Left alone they do not agree --
+    forward mode turns an infinite coordinate into NaN derivatives where reverse mode gives finite
+    ones (tanh' = 0 there), and NaN fields would surface only as a NaN loss. One fused reduction
+    and one read of a bool per call: free on a CPU; on a GPU one host sync before the model runs,
+    skipped while a CUDA graph is being captured (its warm-up steps ran the check) and on the
+    ``meta`` device (shapes without values, tests/test_device_leaks.py)."""
+    if points.is_meta or (points.is_cuda and torch.cuda.is_current_stream_capturing()):
+        return
+    finite = torch.isfinite(branch_input).all() & torch.isfinite(points).all()
+    if bool(finite):
+        return
+    for name, x in (("branch_input", branch_input), ("points", points)):
+        rows = (~torch.isfinite(x)).any(dim=1).nonzero().flatten().tolist()
+        if rows:
+            raise ValueError(f"{name} has inf/NaN values (in rows {rows[:5]}"
+                             f"{', ...' if len(rows) > 5 else ''} of {tuple(x.shape)}): every "
+                             f"derivative strategy refuses them; check the data you sampled")
+
+
+def requests_where(model: torch.nn.Module, points: torch.Tensor) -> str:
+    """Where a request's length comes from, for its error message: the points and the model."""
+    return (f": points {tuple(points.shape)} have D = {points.shape[1]} coordinates for "
+            f"{type(model).__name__}")
 
 
 class DerivativeStrategy(ABC):
@@ -117,14 +169,15 @@ class DerivativeStrategy(ABC):
         """Any branch-trunk model works: ``model(v (M, m), x (N, D)) -> u (M, N)``, one field in
         Cartesian-product form (every function at every point). Shapes are checked here, and
         inputs are never converted: both must be on the model's device and, outside autocast, in
-        its weights' dtype (pass ``st.to_model(model, branch_input, points)``). M = 0 or N = 0
-        gives empty (M, N) fields; a derivative that is identically zero gives zeros."""
+        its weights' dtype (pass ``st.to_model(model, branch_input, points)``), and hold no
+        inf/NaN (refused alike by every strategy). M = 0 or N = 0 gives empty (M, N) fields; a
+        derivative that is identically zero gives zeros."""
         check_inputs(model, branch_input, points)
         if getattr(getattr(model, "config", None), "n_outputs", 1) != 1:
             raise ValueError("derivative strategies need a single-output model: build the DeepONet "
                              "with DeepONetConfig(n_outputs=1)")
         dims = points.shape[1]
-        wanted = normalise_requests([(0,) * dims, *requests], dims)
+        wanted = normalise_requests([(0,) * dims, *requests], dims, requests_where(model, points))
         out = self._fields(model, branch_input, points.detach(), wanted)
         expected = (branch_input.shape[0], points.shape[0])
         if tuple(out[wanted[0]].shape) != expected:

@@ -15,7 +15,8 @@ from typing import Mapping, final
 
 import torch
 
-from .base import DerivativeStrategy, Request, check_inputs, derivative_tree, normalise_requests
+from .base import (DerivativeStrategy, Request, check_inputs, derivative_tree, normalise_requests,
+                   requests_where)
 
 
 def _grad_to_dummy(scalar, a: torch.Tensor) -> torch.Tensor:
@@ -57,7 +58,8 @@ class ZCS(DerivativeStrategy):
         its linear part (e.g. the k u^2 of reaction-diffusion), and running the model again for
         it would double the graph."""
         check_inputs(model, branch_input, points)
-        requests = normalise_requests(coefficients.keys(), points.shape[1])
+        requests = normalise_requests(coefficients.keys(), points.shape[1],
+                                      requests_where(model, points))
         u, a, scalars = self._scalars(model, branch_input, points.detach(), requests)
         total = sum(c * scalars[tuple(r)] for r, c in coefficients.items())  # scalar
         return u, _grad_to_dummy(total, a)                                   # (M, N), (M, N)
