@@ -18,6 +18,7 @@ from .formats import format_facts, mantissa_bits, round_to, update_survives, get
 from .half_fft import rfftn_half
 from .models import DeepONet, DeepONetConfig
 from .problems import ReactionDiffusion
+from .distributed import allreduce_bytes
 from .experiments import step_memory
 
 
@@ -205,6 +206,18 @@ EXERCISES: dict[str, Exercise] = {
                      lambda a: _close(_capstone_memory_ratio(("zcs", "fp32"), 1), rel=0.05)(a),
                      "with one function there is nothing for ZCS to share; measure it with "
                      "st.step_memory rather than guessing."),
+    # Beyond one device (lesson 08): what data parallelism sends, and what 16 bits cost it
+    "08.1": Exercise("bytes one rank all-reduces per step with bfloat16 gradients, "
+                     "st.DeepONet(st.DeepONetConfig(width=64, n_features=64))",
+                     _int_equals(lambda: allreduce_bytes(
+                         DeepONet(DeepONetConfig(width=64, n_features=64)), "bf16")),
+                     "every parameter sends one gradient per step: count the weights and biases "
+                     "of branch, trunk and the output bias, times the bytes of a bfloat16."),
+    "08.2": Exercise("the largest relative error one rounding to bfloat16 puts on a gradient "
+                     "element (the unit roundoff)",
+                     _close(format_facts("bfloat16")["ulp_of_1"] / 2),
+                     "round to nearest errs by at most half an ulp; bfloat16's ulp of 1.0 is in "
+                     "st.format_facts('bfloat16')."),
 }
 
 
