@@ -27,6 +27,7 @@ class Exercise:
     question: str                     # what the exercise asks, in one line
     is_correct: Callable[[Any], bool]  # the checker
     hint: str                         # shown on a wrong answer; never the answer itself
+    number: bool = True               # the answer is one number (a tensor of several is refused)
 
 
 def _close(expected: float, rel: float = 0.02) -> Callable[[Any], bool]:
@@ -165,7 +166,8 @@ EXERCISES: dict[str, Exercise] = {
                      "compute st.ulp(1024.0, 'float16'); remember ties round to even."),
     "01.3": Exercise("format that keeps a loss of 1e-9 nonzero",
                      lambda a: isinstance(a, str) and a.strip().lower() == "bfloat16",
-                     "compare 1e-9 with each format's smallest subnormal (st.format_facts)."),
+                     "compare 1e-9 with each format's smallest subnormal (st.format_facts).",
+                     number=False),
     "02.1": Exercise("the float16 value of Adam's default eps=1e-8",
                      lambda a: isinstance(a, (int, float)) and float(a) == 0.0,
                      "use st.round_to(1e-8, 'float16')."),
@@ -185,17 +187,20 @@ EXERCISES: dict[str, Exercise] = {
                      "computed with the 'datavect' strategy",
                      _function_matches(_rd_residual_reference, _residual_cases),
                      "a strategy's fields(model, v, x, requests) returns {request: (M, N)}; the "
-                     "problem knows which requests it needs and how to combine them into a residual."),
+                     "problem knows which requests it needs and how to combine them into a "
+                     "residual.", number=False),
     "05.1": Exercise("(gradients w.r.t. z, gradients w.r.t. a) ZCS needs for the request (4, 0)",
                      _int_pair(lambda: _zcs_gradient_counts((4, 0))),
                      "write out zcs_u_xx's torch.autograd.grad calls for this order and count which "
-                     "take z and which take a; answer with a tuple of two ints."),
+                     "take z and which take a; answer with a tuple of two ints.",
+                     number=False),
     "05.4": Exercise("a function zcs_field(model, v, x, request) -> (M, N) generalising zcs_u_xx",
                      _function_matches(lambda m, v, x, r: ZCS().fields(m, v, x, [r])[r],
                                        lambda: [(*_tiny_deeponet_case(), r)
                                                 for r in [(1, 0), (2, 2), (0, 3)]]),
                      "differentiate omega w.r.t. z, always picking component d of the gradient, "
-                     "request[d] times per coordinate d; keep create_graph=True for every step."),
+                     "request[d] times per coordinate d; keep create_graph=True for every step.",
+                     number=False),
     "06.1": Exercise("largest power-of-two n such that an n x n float16 spectrum after tanh cannot overflow",
                      _int_equals(_largest_safe_power_of_two_grid),
                      "an n x n grid sums n * n values of at most 1; compare with float16's largest "
@@ -244,14 +249,31 @@ class Verdict:
         return None
 
 
+def _as_number(exercise_id: str, answer: Any) -> Any:
+    """A one-element tensor or array as the Python number it holds (so a right value computed
+    with torch counts as right); an answer of several numbers is refused by name."""
+    if not (torch.is_tensor(answer) or hasattr(answer, "__array__")):
+        return answer
+    size = answer.numel() if torch.is_tensor(answer) else getattr(answer, "size", 1)
+    if size != 1:
+        raise ValueError(f"answer to {exercise_id} must be one number, got an array of shape "
+                         f"{tuple(answer.shape)} ({type(answer).__name__}): pick the value the "
+                         f"question asks for, e.g. answer[0].item()")
+    return answer.item()
+
+
 def check(exercise_id: str, answer: Any) -> Verdict:
-    """Print whether ``answer`` is right (or a hint); the result is truthy when it is."""
-    if exercise_id not in EXERCISES:
-        raise ValueError(f"unknown exercise {exercise_id!r}; valid ids: {', '.join(EXERCISES)}")
+    """Print whether ``answer`` is right (or a hint); the result is truthy when it is. Where the
+    answer is a number, a one-element tensor or array counts as the number it holds."""
+    if not isinstance(exercise_id, str) or exercise_id not in EXERCISES:
+        raise ValueError(f"unknown exercise_id {exercise_id!r}: ids are strings such as '01.2'; "
+                         f"valid ids: {', '.join(EXERCISES)}")
     exercise = EXERCISES[exercise_id]
     if answer is None:
         print(f"[{exercise_id}] not answered yet: {exercise.question}")
         return Verdict(False)
+    if exercise.number:
+        answer = _as_number(exercise_id, answer)
     if exercise.is_correct(answer):
         print(f"[{exercise_id}] correct!")
         return Verdict(True)

@@ -50,11 +50,15 @@ def ulp(x: float, name: str | torch.dtype) -> float:
     """Unit in the last place: the gap between neighbouring numbers of the format near ``x``.
 
     For |x| in [2^e, 2^(e+1)) it is 2^(e - mantissa bits); below the smallest normal the gap stays
-    at the subnormal spacing.
+    at the subnormal spacing. Non-finite values answer as Python's ``math.ulp`` does: NaN for NaN,
+    inf for +-inf and for an ``x`` beyond the format's range (it is stored as inf).
     """
     dtype = get_dtype(name)
     tiny = torch.finfo(dtype).smallest_normal
-    exponent = math.floor(math.log2(max(abs(round_to(x, dtype)), tiny)))
+    stored = round_to(x, dtype)
+    if not math.isfinite(stored):
+        return abs(stored)  # nan -> nan, +-inf -> inf (math.ulp's convention)
+    exponent = math.floor(math.log2(max(abs(stored), tiny)))
     return 2.0 ** (exponent - mantissa_bits(dtype))
 
 

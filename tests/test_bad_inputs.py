@@ -16,11 +16,12 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 import sciml_teach as st
-from sciml_teach import data_cache, training
+from sciml_teach import data_cache, exercises, training
 from sciml_teach.bench import __main__ as bench_main
 from sciml_teach.derivatives import normalise_requests
 from sciml_teach.experiments import pinn_runs
@@ -207,6 +208,15 @@ INPUT_CASES = [
     ("mean_relative_l2-zero-sample", lambda: st.mean_relative_l2(torch.ones(2, 3),
                                                                torch.tensor([[1.0] * 3, [0.0] * 3])),
      ["reference", "all zeros", "sample 1"]),
+    ("collocation-negative", lambda: st.collocation_points(-1), ["n_points", "-1", ">= 1"]),
+    ("collocation-zero", lambda: st.collocation_points(0), ["n_points", "0", ">= 1"]),
+    ("collocation-float", lambda: st.collocation_points(2.5), ["n_points", "2.5", "integer"]),
+    ("collocation-dims", lambda: st.collocation_points(4, 0), ["dims", "0", ">= 1"]),
+    ("exercise-id-list", lambda: exercises.check(["01.1"], 2048), ["exercise_id", "['01.1']", "01.2"]),
+    ("exercise-answer-array", lambda: exercises.check("02.2", np.array([6e-8, 1.0])),
+     ["answer", "02.2", "one number", "(2,)"]),
+    ("exercise-answer-tensor", lambda: exercises.check("01.1", torch.tensor([2048, 1])),
+     ["answer", "01.1", "one number", "(2,)", ".item()"]),
 ]
 
 
@@ -220,6 +230,21 @@ def test_input_refused_with_the_fix(name, call, words):
 def test_relative_l2_exact_and_nan_prediction_is_nan():
     assert st.relative_l2(torch.tensor([3.0, 4.0]), torch.tensor([0.0, 4.0])) == 3.0 / 4.0
     assert math.isnan(st.relative_l2(torch.tensor([NAN, 4.0]), torch.tensor([3.0, 4.0])))
+
+
+def test_ulp_of_non_finite_values_answers_as_math_ulp():
+    for fmt in ["float32", "float16", "bfloat16"]:
+        assert math.isnan(st.ulp(NAN, fmt)) and math.isnan(math.ulp(NAN))
+        assert st.ulp(INF, fmt) == st.ulp(-INF, fmt) == math.ulp(INF) == INF
+    assert st.ulp(1e6, "float16") == INF                  # beyond 65504: stored as inf
+    assert st.ulp(65504.0, "float16") == 32.0 and st.ulp(1.0, "float16") == 2.0**-10
+
+
+def test_exercise_one_element_tensor_counts_as_its_number(capsys):
+    subnormal = st.format_facts("float16")["smallest_subnormal"]
+    assert exercises.check("01.1", torch.tensor(2048)) and exercises.check("02.2", np.array([subnormal]))
+    assert not exercises.check("02.2", torch.tensor(1.0))
+    assert "Hint" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- API: your own training loop

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from ..checks import check_int
 from .burgers_periodic import BurgersPeriodic
 from .plate import KirchhoffLovePlate
 from .reaction_diffusion import ReactionDiffusion
@@ -27,4 +28,6 @@ def get_operator_problem(name: str):
 def collocation_points(n_points: int, dims: int = 2,
                        generator: torch.Generator | None = None) -> torch.Tensor:
     """Uniform random points in [0, 1]^dims, (N, D), float64, shared by all functions."""
+    check_int("n_points", n_points, minimum=1)
+    check_int("dims", dims, minimum=1)
     return torch.rand(n_points, dims, generator=generator, dtype=torch.float64)
