@@ -116,3 +116,27 @@ def test_course_map_cells_carry_full_mode_times():
         {"lesson": "04", "kind": "lesson", "status": "timed out after 300 s", "seconds": 300.0}])
     assert cells == {"03": "H100: AMP 0.59x; full mode 1 min 35 s",
                      "04": "H100: full mode timed out after 300 s", "05": NOT_MEASURED}
+
+
+def test_lesson_03_launch_check_fails_when_moving_the_data_changes_numbers():
+    """Lesson 03's 'device data' check, on a variant whose move also rounds to bfloat16."""
+    from sciml_teach.experiments import launch_runs
+    from test_checks_can_fail import cell, fails, st_with
+
+    source = cell("03", "launch = st.launch_rows(")
+    report = st.capability_report()
+    broken = launch_runs.placed
+    try:
+        launch_runs.placed = lambda problem, device, dtype: _placed_bf16(problem, device)
+        fails(source, "changes when the copies happen", report=report)
+    finally:
+        launch_runs.placed = broken
+
+
+def _placed_bf16(problem, device):
+    import copy
+    moved = copy.copy(problem)
+    for name, value in vars(problem).items():
+        if torch.is_tensor(value) and value.is_floating_point():
+            setattr(moved, name, value.to(device, torch.bfloat16).float())   # rounded on the way
+    return moved

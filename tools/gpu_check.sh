@@ -13,7 +13,7 @@ part="${1:-bench}"
 results=$(mktemp -d)/results
 mkdir -p "$results" "${OUT:=test-output}"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-python=python3
+python="${PYTHON:-python3}"
 case "$part" in
   bench)
     "$python" -m sciml_teach.bench gpu-report --out "$results" --budget-s 520 \

@@ -69,7 +69,9 @@ RUNS = {
                   ["precision", "--steps", "2", "--policies", "fp64,fp32,amp-bf16"]),
     "zcs": (["zcs"], 170, ["zcs", "--problems", "reaction_diffusion", "--memory-budget", "256MiB"]),
 }
-PARTS = ("tests", *RUNS, "notebooks")
+# the order parts run in: what the open targets need first, so a spent budget drops the rest
+PARTS = ("fno-busy", "profile", "launch", "fno", "contraction", "tests", "precision",
+         "precision-wide", "zcs", "notebooks")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
