@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.version import Version
 
 from sciml_teach import course
 
@@ -20,7 +22,11 @@ except ModuleNotFoundError:  # Python 3.10
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(ROOT.glob("notebooks/*.ipynb")) + sorted(ROOT.glob("solutions/*.ipynb"))
-PREINSTALLED_IN_COLAB = {"torch", "numpy", "ipywidgets"}  # never reinstall these in Colab
+# What a Colab runtime already has: the set-up cell never reinstalls these, and installs (with
+# --no-deps) every other runtime dependency. Versions: Colab's, which pyproject must admit, since
+# `pip install .` there must resolve without replacing them.
+PREINSTALLED_IN_COLAB = {"torch", "numpy", "scipy", "matplotlib", "ipywidgets", "tqdm"}
+COLAB_VERSIONS = {"ipywidgets": "7.7.1"}
 COLAB_URL = re.compile(r"https://colab\.research\.google\.com/github/[^)\s\"']+")
 
 
@@ -96,11 +102,12 @@ def test_first_code_cell_installs_only_this_package_in_colab(path):
     requirements = [w for w in words[2:] if not w.startswith("-")]
     assert course.pip_spec() in requirements, f"{_rel(path)}: install {course.pip_spec()!r}"
     runtime = {_name(r) for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
-    for requirement in requirements:
-        if requirement != course.pip_spec():
-            name = _name(requirement)
-            assert name in runtime - PREINSTALLED_IN_COLAB, (
-                f"{_rel(path)}: {requirement!r} is not a runtime dependency Colab lacks")
+    extras = {_name(r) for r in requirements if r != course.pip_spec()}
+    assert extras <= runtime - PREINSTALLED_IN_COLAB, (
+        f"{_rel(path)}: {sorted(extras - runtime)} reinstall what Colab has or are not dependencies")
+    assert extras >= runtime - PREINSTALLED_IN_COLAB, (
+        f"{_rel(path)}: --no-deps leaves out {sorted(runtime - PREINSTALLED_IN_COLAB - extras)}, "
+        "runtime dependencies Colab lacks")
     assert "git+" not in first.replace(course.pip_spec(), ""), "the repository URL must be course.REPO_URL"
     assert "capability_report()" in first
 
@@ -116,6 +123,16 @@ def test_environment_files_match_pyproject():
     expected = _pyproject_requirements()
     assert _conda_requirements(ROOT / "environment.yml") == expected
     assert _conda_requirements(ROOT / "binder" / "environment.yml") == expected
+
+
+@pytest.mark.parametrize("name, version", COLAB_VERSIONS.items())
+def test_pip_install_keeps_what_colab_has(name, version):
+    """`pip install .` resolves with Colab's version already installed (it is not replaced):
+    pyproject's specifier, and so each environment file's (they agree, above), admits it."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    specs = [Requirement(r).specifier for r in project["dependencies"] if _name(r) == name]
+    assert len(specs) == 1, f"pyproject should list {name} once among its dependencies"
+    assert Version(version) in specs[0], f"pyproject's {name}{specs[0]} refuses Colab's {version}"
 
 
 def test_binder_cpu_torch_and_postbuild_installs_the_package():
