@@ -286,3 +286,17 @@ def test_busy_size_profile_and_launch_run_on_cuda(tmp_path, monkeypatch):
     rows = launch_rows(models=("burgers-pinn",), policies=("fp32",), steps=5, device=CUDA)
     graph = next(r for r in rows if r["variant"] == "cuda graph")
     assert graph["status"] == "ok" and graph["loss_rel_diff"] < 1e-4
+
+
+def test_cuda_graph_step_captures_a_zcs_physics_loss():
+    """A physics-informed DeepONet step (ZCS, bfloat16 AMP) with its data on the GPU replays: the
+    strategies' inf/NaN check (one host sync) is skipped while a graph is captured."""
+    problem = st.ReactionDiffusion()
+    torch.manual_seed(0)
+    model = st.DeepONet.from_layers(branch=[50, 64, 64], trunk=[2, 64, 64]).to(CUDA)
+    branch, points = st.to_model(model, problem.sample_branch(8, torch.Generator().manual_seed(0)),
+                                 st.collocation_points(200))
+    step = st.CUDAGraphStep(st.TrainStep(model, st.physics_loss(problem, "zcs", branch, points),
+                                         policy="amp-bf16"))
+    losses = [float(step()) for _ in range(20)]
+    assert all(math.isfinite(v) for v in losses) and losses[-1] < losses[0]
