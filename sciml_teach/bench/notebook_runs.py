@@ -17,6 +17,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -108,8 +109,9 @@ def run_all(paths: list[Path], out: Path, jobs: int, per_notebook_s: float, dead
            "device_name": torch.cuda.get_device_name(0) if cuda else "cpu", "torch": torch.__version__,
            "memory_kind": "none", "mode": "quick" if quick else "full", "jobs": jobs, "rows": []}
     start = time.perf_counter()
-    tmp = out.parent / f".{out.stem}-parts"
-    tmp.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    workspace = tempfile.TemporaryDirectory(prefix="sciml-notebooks-")   # each child's row file
+    tmp = Path(workspace.name)
 
     def one(path: Path) -> dict:
         left = deadline_s - (time.perf_counter() - start)
@@ -126,7 +128,7 @@ def run_all(paths: list[Path], out: Path, jobs: int, per_notebook_s: float, dead
               flush=True)
         return row
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with workspace, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         rows = list(pool.map(one, paths))
     return rows
 
