@@ -90,11 +90,14 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("07", "07_capstone_zcs_amp", "capstone: ZCS + AMP", "lessons 03, 04 and 05",
            "~18 min (estimated from measured step times)", "~30 s", "not yet measured",
            (("combinations", 80, 1000),)),
+    Lesson("08", "08_beyond_one_device", "beyond one device", "lessons 03, 05 and 07",
+           "~4 min (estimated)", "~20 s", "not yet measured",
+           (("checks", 20, 20), ("seeds", 40, 500))),
 )
 
 
 def lesson(number: str) -> Lesson:
-    """The syllabus entry of lesson ``number`` ("00" ... "07")."""
+    """The syllabus entry of lesson ``number`` ("00" ... "08")."""
     for entry in LESSONS:
         if entry.number == number:
             return entry
