@@ -300,3 +300,14 @@ def test_cuda_graph_step_captures_a_zcs_physics_loss():
                                          policy="amp-bf16"))
     losses = [float(step()) for _ in range(20)]
     assert all(math.isfinite(v) for v in losses) and losses[-1] < losses[0]
+
+
+def test_ddp_under_torchrun_on_one_gpu_uses_nccl_and_matches_one_process():
+    """Lesson 08's benchmark under ``torchrun --nproc_per_node=1`` with ``--device auto``: NCCL on
+    the GPU, PyTorch's own ``bf16_compress_hook``, and 1 process x M's first gradient."""
+    doc = st.launch_ddp(1, ["--quick", "--device", "auto", "--reference", "--compressions", "fp32,bf16"],
+                        timeout_s=300, log=None)
+    fp32, bf16 = (st.ddp_row(doc["rows"], compression=c) for c in ("fp32", "bf16"))
+    assert doc["device"] == "cuda" and fp32["backend"] == "nccl" and fp32["device"] == "cuda"
+    assert fp32["grad_rel_diff"] <= 1e-5 and fp32["rank_weight_diff"] == 0 and fp32["status"] == "ok"
+    assert bf16["hook"] == "bf16_compress_hook (PyTorch)" and 0 < bf16["grad_rel_diff"] <= 2.0 ** -8
