@@ -7,7 +7,8 @@ something takes ``device="auto"`` (CUDA when present, else CPU) or a config that
 from .amp_practice import (ScaleTrace, clipped_step, clipping_norms, matmul_errors, matmul_times,
                            resume_runs, scale_trace)
 from .capstone import Combination, combination_list, combined_savings, step_memory, train_combination
-from .ddp_runs import DDPConfig, ddp_row, ddp_rows, launch_ddp, torchrun_command, train_ddp
+from .ddp_launch import launch_ddp, torchrun_command
+from .ddp_runs import DDPConfig, ddp_row, ddp_rows, train_ddp
 from .fno_settings import FNOSetting, fno_data, fno_table, fno_table_rows, run_fno_setting
 from .memory_budget import available_memory, default_memory_budget
 from .memory_runs import pinn_step_account, policy_memory_accounts, strategy_memory_accounts

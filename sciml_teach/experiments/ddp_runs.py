@@ -14,20 +14,13 @@ Three deliberately broken variants (:data:`BROKEN`) show that the checks of
 notebooks/08_beyond_one_device.ipynb can fail: ranks that forget to split the batch, an
 all-reduce that sums without averaging, and a GradScaler that skips a step on one rank only.
 :func:`launch_ddp` starts ``torchrun`` in a subprocess (a notebook cannot host several
-processes) and reads back the JSON that rank 0 writes.
+processes) and reads back the JSON that rank 0 writes (:mod:`.ddp_launch`).
 """
 from __future__ import annotations
 
 import copy
 import dataclasses
-import json
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Sequence
 
 import torch
@@ -258,80 +251,3 @@ def ddp_row(rows: Sequence[dict], **keys) -> dict:
     if len(hits) != 1:
         raise ValueError(f"{len(hits)} rows have {keys}; give keys that pick exactly one")
     return hits[0]
-
-
-# --- launching a torchrun job from a notebook -----------------------------------------------
-
-def torchrun_command(ranks: int, bench_args: Sequence[str]) -> list[str]:
-    """``python -m torch.distributed.run --standalone --nproc_per_node=<ranks> -m sciml_teach.bench
-    ddp ...``: torchrun through the running Python (as a notebook's kernel sees it); --standalone
-    runs the rendezvous on this machine at a free port."""
-    check_int("ranks", ranks, minimum=1)
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone",
-            f"--nproc_per_node={ranks}", "-m", "sciml_teach.bench", "ddp", *bench_args]
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (read from /proc; [] where there is none, e.g. macOS)."""
-    parent = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):  # the process ended while we looked
-            continue
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        children = [p for p, pp in parent.items() if pp == current]
-        found += children
-        todo += children
-    return found
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop torchrun and its ranks. torchrun starts each rank in a session of its own, out of
-    reach of a signal to torchrun's group; on SIGTERM it stops them itself. Whatever is left
-    after 10 s is killed, torchrun's group and each rank's."""
-    ranks = _descendants(proc.pid)               # now: a rank orphaned later has a new parent
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    for pid in ranks:
-        try:
-            os.killpg(pid, signal.SIGKILL)       # a rank leads its own group (and session)
-        except (ProcessLookupError, PermissionError):  # already gone
-            pass
-    proc.communicate()
-
-
-def launch_ddp(ranks: int, bench_args: Sequence[str] = (), timeout_s: float = 600,
-               log: Callable[[str], None] | None = print) -> dict:
-    """Run ``torchrun`` with ``ranks`` processes on the ddp benchmark and return its JSON
-    (``{"benchmark", "device", ..., "rows"}``). The job runs in its own process group: on a
-    timeout every process of it is killed, none is left behind. A failed job raises
-    RuntimeError with the ranks' one-line error (a mistake in the arguments), else the end of
-    torchrun's output."""
-    with tempfile.TemporaryDirectory(prefix="sciml_teach_ddp_") as folder:
-        path = Path(folder) / "rows.json"
-        command = torchrun_command(ranks, [*bench_args, "--json", str(path)])
-        env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-        if log is not None:  # the command as you would type it (python: the kernel's own)
-            log("$ python " + " ".join(command[1:-2]))
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, env=env, start_new_session=True)
-        try:
-            output, _ = proc.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            _stop(proc)
-            raise RuntimeError(f"torchrun with {ranks} ranks did not finish in {timeout_s:g} s; "
-                               f"its processes were stopped") from None
-        if proc.returncode != 0 or not path.exists():
-            ours = [line for line in output.splitlines() if line.startswith("error: ")]
-            why = ours[0][len("error: "):] if ours else "\n" + "\n".join(output.strip().splitlines()[-15:])
-            raise RuntimeError(f"torchrun with {ranks} ranks failed (exit {proc.returncode}): {why}")
-        if log is not None:
-            log("\n".join(line for line in output.splitlines()    # torchrun's warnings and
-                           if not line.startswith(("W", "wrote "))).strip())  # the temporary file
-        return json.loads(path.read_text())
