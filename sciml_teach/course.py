@@ -91,7 +91,7 @@ LESSONS: tuple[Lesson, ...] = (
            "~18 min (estimated from measured step times)", "~30 s", "not yet measured",
            (("combinations", 80, 1000),)),
     Lesson("08", "08_beyond_one_device", "beyond one device", "lessons 03, 05 and 07",
-           "~2 min (estimated from measured step times)", "~20 s", "not yet measured",
+           "~1 min", "~20 s", "not yet measured",
            (("checks", 20, 20), ("seeds", 40, 500))),
 )
 

@@ -151,10 +151,14 @@ def _flat_grad(model: torch.nn.Module) -> torch.Tensor:
 
 
 def _train_config(config: DDPConfig, policy, device: torch.device) -> TrainConfig:
-    # memory at step 0 only (metered steps are not timed); error and diagnostics at the end
+    # memory at step 0 only (metered steps are not timed); error and diagnostics at the end.
+    # train() decides "stalled"/"diverged" from this rank's own loss; a rank that stopped early
+    # would leave the others waiting at the next all-reduce, so the rules are kept out of reach
+    # (a run here goes to its last step; non-finite weights still end it, on every rank at once)
     return TrainConfig(steps=config.steps, lr=config.lr, policy=policy, device=str(device),
                        error_every=config.steps, diagnose_every=config.steps,
-                       memory_every=config.steps + 1, seed=config.seed)
+                       memory_every=config.steps + 1, seed=config.seed,
+                       stall_window=config.steps, diverge_factor=1e30)
 
 
 def _model(config: DDPConfig, data: _Data, device: torch.device) -> torch.nn.Module:
