@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rows = module.run(args, device, on_row)
     except ValueError as err:  # a value the library refused (a config's field): the user's to fix
-        return _fail(str(err) + (f" ({len(done)} finished rows are in {args.json})" if done else ""))
+        return _fail(str(err) + (f" ({len(done)} finished rows are in {args.json})"
+                                 if done and args.json else ""))
     except BaseException:
         if args.json:
             print(f"stopped after {len(done)} rows; they are in {args.json}", file=sys.stderr)
