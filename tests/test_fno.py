@@ -120,19 +120,37 @@ def test_contraction_in_pairs_is_complex_multiplication(kept):
     for contract in (contract_pairs, contract_einsum):
         out = contract(torch.view_as_real(x), torch.view_as_real(w))
         assert torch.allclose(torch.view_as_complex(out.contiguous()), exact, atol=1e-12)
-    scaled = contract_pairs(torch.view_as_real(x), torch.view_as_real(w), scale=0.25)
-    assert torch.allclose(torch.view_as_complex(scaled.contiguous()), 0.25 * exact, atol=1e-12)
     # the einsum's batch operand (0) is contracted last: only x itself is kept for backward
     shapes = ((64, 32, 128, 2), (32, 32, 128, 2), (2, 2, 2))
     assert 0 not in contraction_path("bcxi,coxj,ijl->boxl", shapes)[0]
 
 
 def test_block_weight_is_the_complex_product_as_a_real_matrix():
-    """One mode, one channel: [a, b] @ [[c, d], [-d, c]] = [ac - bd, ad + bc], worked by hand."""
+    """One mode, one channel: [a, b] @ [[c, d], [-d, c]] = [ac - bd, ad + bc], worked by hand;
+    two channels in and out keep each (re, im) pair side by side."""
     w = torch.tensor([[[[3.0, 4.0]]]], dtype=torch.float64)            # (C, O, K, 2): 3 + 4i
     assert block_weight(w, torch.float64).tolist() == [[[3.0, 4.0], [-4.0, 3.0]]]
     x = torch.tensor([[[[1.0, 2.0]]]], dtype=torch.float64)             # (B, C, K, 2): 1 + 2i
     assert contract_pairs(x, w).flatten().tolist() == [3.0 - 8.0, 4.0 + 6.0]  # (1+2i)(3+4i)
+    w2 = torch.zeros(2, 2, 1, 2, dtype=torch.float64)
+    w2[1, 0, 0] = torch.tensor([0.0, 1.0])                              # channel 1 -> 0: times i
+    block = block_weight(w2, torch.float64)[0]                          # (4, 4)
+    assert block[2:, :2].tolist() == [[0.0, 1.0], [-1.0, 0.0]] and block.abs().sum() == 2
+
+
+def test_mixed_layer_at_a_real_size_keeps_half_precision_accuracy():
+    """Width 32, 16 modes per axis on a 128 x 128 grid: weights ~1/32^2 and 1/sqrt(N) = 1/128.
+    Folded together they would fall below float16's smallest normal number (6.1e-5); the layer
+    scales the kept modes instead, and stays within float16's rounding of the float64 answer."""
+    torch.manual_seed(0)
+    full = SpectralConv(32, 32, (16, 16)).double()
+    x = torch.rand(2, 32, 128, 128, dtype=torch.float64) * 2 - 1
+    expected = full(x)                          # float64, checked against the DFT sums above
+    for dtype, tol in [(torch.float16, 1.5e-3), (torch.bfloat16, 1e-2)]:
+        mixed = SpectralConv(32, 32, (16, 16), precision="mixed", half_dtype=dtype)
+        mixed.load_state_dict({"weight": full.weight.float()})
+        error = (mixed(x.float()).double() - expected).norm() / expected.norm()
+        assert error < tol, f"{dtype}: relative error {error:.1e}"
 
 
 def test_contraction_candidates_agree_and_are_timed():
@@ -305,7 +323,7 @@ def test_pair_contraction_gradients_against_finite_differences(kept):
     torch.manual_seed(0)
     x = torch.randn(2, 3, *kept, 2, dtype=torch.float64, requires_grad=True)
     w = torch.randn(3, 4, *kept, 2, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda a, b: contract_pairs(a, b, scale=0.5), (x, w))
+    assert torch.autograd.gradcheck(contract_pairs, (x, w))
 
 
 def test_pair_contraction_keeps_no_block_matrix():

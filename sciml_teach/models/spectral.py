@@ -30,19 +30,19 @@ PRECISIONS = ("full", "mixed", "half")
 STABILIZERS = ("none", "tanh")
 
 
-def block_weight(weight: torch.Tensor, dtype: torch.dtype, scale: float = 1.0) -> torch.Tensor:
+def block_weight(weight: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     """Complex weights as one real matrix per mode: (C, O, *K, 2) -> (K, 2C, 2O) in ``dtype``.
 
     A complex product (a + ib)(c + id) = (ac - bd) + i(ad + bc) is the real product of the row
-    [a, b] with the block [[c, d], [-d, c]]; for C channels, [Re x, Im x] (2C) times
-    [[Re w, Im w], [-Im w, Re w]] (2C x 2O) gives [Re y, Im y] (2O). ``scale`` multiplies the
-    weights (the spectral layer folds an FFT normalisation into it: a tiny tensor, not the grid).
+    [a, b] with the block [[c, d], [-d, c]]. Rows and columns keep each (re, im) pair side by side,
+    as ``view_as_real`` stores them: row 2c is Re x_c, row 2c + 1 is Im x_c; columns 2o and 2o + 1
+    are Re y_o and Im y_o. So [Re x_0, Im x_0, Re x_1, ...] (2C) times this (2C x 2O) matrix gives
+    [Re y_0, Im y_0, Re y_1, ...] (2O).
     """
-    w = (weight * scale).to(dtype).flatten(2, -2)                        # (C, O, K, 2)
-    w_re, w_im = w[..., 0].permute(2, 0, 1), w[..., 1].permute(2, 0, 1)  # (K, C, O) each
-    top = torch.cat([w_re, w_im], dim=2)                                 # (K, C, 2O): rows of Re x
-    bottom = torch.cat([-w_im, w_re], dim=2)                             # (K, C, 2O): rows of Im x
-    return torch.cat([top, bottom], dim=1)                               # (K, 2C, 2O)
+    w = weight.to(dtype).flatten(2, -2).permute(2, 0, 1, 3)              # (K, C, O, 2): (re, im)
+    w_conj_turned = torch.stack([-w[..., 1], w[..., 0]], dim=-1)          # (K, C, O, 2): (-im, re)
+    block = torch.stack([w, w_conj_turned], dim=2)                       # (K, C, 2, O, 2)
+    return block.reshape(w.shape[0], 2 * w.shape[1], 2 * w.shape[2])    # (K, 2C, 2O)
 
 
 class _PairContraction(torch.autograd.Function):
@@ -51,14 +51,13 @@ class _PairContraction(torch.autograd.Function):
     Autograd would keep the (K, 2C, 2O) block matrix, four real numbers per complex weight and as
     large as the weights themselves: the parameter is alive anyway, so the block is rebuilt from it
     in backward instead. The gradients are those of the block product, summed back onto the
-    blocks' shared entries (Re w sits in two blocks, Im w in two, once with a minus sign).
+    blocks' shared entries (Re w sits in two places, Im w in two, once with a minus sign).
     """
 
     @staticmethod
-    def forward(ctx, xk: torch.Tensor, weight: torch.Tensor, scale: float) -> torch.Tensor:
-        ctx.scale = scale
+    def forward(ctx, xk: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         ctx.save_for_backward(xk, weight)
-        return torch.bmm(xk, block_weight(weight, xk.dtype, scale))      # (K, B, 2O)
+        return torch.bmm(xk, block_weight(weight, xk.dtype))             # (K, B, 2O)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
@@ -72,31 +71,32 @@ class _PairContraction(torch.autograd.Function):
         grad = grad.to(xk.dtype)                                         # (K, B, 2O)
         grad_x = grad_w = None
         if ctx.needs_input_grad[0]:
-            w_block = block_weight(weight, xk.dtype, ctx.scale)          # (K, 2C, 2O), rebuilt
+            w_block = block_weight(weight, xk.dtype)                     # (K, 2C, 2O), rebuilt
             grad_x = torch.bmm(grad, w_block.transpose(1, 2))            # (K, B, 2C)
         if ctx.needs_input_grad[1]:
+            n_modes, channels, out = xk.shape[0], xk.shape[2] // 2, grad.shape[2] // 2
             g = torch.bmm(xk.transpose(1, 2), grad).to(weight.dtype)     # (K, 2C, 2O)
-            c, o = xk.shape[2] // 2, grad.shape[2] // 2
-            g_re = g[:, :c, :o] + g[:, c:, o:]                           # (K, C, O)
-            g_im = g[:, :c, o:] - g[:, c:, :o]                           # (K, C, O)
+            g = g.reshape(n_modes, channels, 2, out, 2)                  # (K, C, x re|im, O, y re|im)
+            g_re = g[:, :, 0, :, 0] + g[:, :, 1, :, 1]                   # (K, C, O): both Re w's places
+            g_im = g[:, :, 0, :, 1] - g[:, :, 1, :, 0]                   # (K, C, O): Im w, and -Im w
             pairs = torch.stack([g_re, g_im], dim=-1).permute(1, 2, 0, 3)  # (C, O, K, 2)
-            grad_w = (ctx.scale * pairs).reshape(weight.shape)           # (C, O, *K, 2)
-        return grad_x, grad_w, None
+            grad_w = pairs.reshape(weight.shape)                         # (C, O, *K, 2)
+        return grad_x, grad_w
 
 
-def contract_pairs(x: torch.Tensor, weight: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
+def contract_pairs(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """Complex product summed over input channels, on real (re, im) pairs in x's dtype.
 
-    x (B, C, *K, 2), weight (C, O, *K, 2) -> scale * (B, O, *K, 2). One batched real matrix
-    product over the modes (:func:`block_weight`), so half inputs run on tensor cores where a
-    GPU has them; complex half arithmetic is emulated as real pairs because PyTorch has no
-    complex32 matmul on CPU. Autograd keeps x (in its dtype) and the weight parameter itself.
+    x (B, C, *K, 2), weight (C, O, *K, 2) -> (B, O, *K, 2). One batched real matrix product over
+    the modes (:func:`block_weight`), so half inputs run on tensor cores where a GPU has them;
+    complex half arithmetic is emulated as real pairs because PyTorch has no complex32 matmul on
+    CPU. Autograd keeps x (in its dtype) and the weight parameter itself.
     """
     batch, channels, kept = x.shape[0], x.shape[1], x.shape[2:-1]
     n_modes = math.prod(kept)
-    xk = x.flatten(2, -2).permute(2, 0, 3, 1).reshape(n_modes, batch, 2 * channels)  # (K, B, 2C)
-    y = _PairContraction.apply(xk, weight, scale)                        # (K, B, 2O)
-    out = y.reshape(n_modes, batch, 2, -1).permute(1, 3, 0, 2)          # (B, O, K, 2)
+    xk = x.flatten(2, -2).permute(2, 0, 1, 3).reshape(n_modes, batch, 2 * channels)  # (K, B, 2C)
+    y = _PairContraction.apply(xk, weight)                               # (K, B, 2O)
+    out = y.reshape(n_modes, batch, -1, 2).permute(1, 2, 0, 3)          # (B, O, K, 2)
     return out.reshape(batch, -1, *kept, 2)                             # (B, O, *K, 2)
 
 
@@ -150,8 +150,12 @@ def _freq_shape(sizes: Sequence[int]) -> list[int]:
 
 
 def _ortho(sizes: Sequence[int]) -> float:
-    """1/sqrt(N): the half of the inverse FFT's 1/N that the half paths fold into the weights, so
-    no partial sum of a float16 inverse FFT exceeds sqrt(N) |x| (see half_fft.irfftn_half)."""
+    """1/sqrt(N): the half of the inverse FFT's 1/N that the half paths apply to the K kept modes
+    before the contraction (not to the whole zero-filled spectrum after it), so no partial sum of
+    a float16 inverse FFT exceeds sqrt(N) |x| (see half_fft.irfftn_half). On the modes, not on the
+    weights: weights of ~1/C^2 times 1/sqrt(N) would fall below float16's smallest normal number;
+    and a float32 spectrum of up to N (tanh-bounded inputs on a 256 x 256 grid: 65536 > 65504)
+    becomes at most sqrt(N) before it is rounded to float16."""
     return 1.0 / math.sqrt(math.prod(sizes))
 
 
@@ -171,8 +175,8 @@ def _mixed_path(x: torch.Tensor, weight: torch.Tensor, modes, half_dtype) -> tor
     """float32 forward FFT, then contraction and inverse FFT in half (Tu et al., Sec. 4.1)."""
     dims, sizes = len(modes), x.shape[2:]
     spectrum = rfftn(x.float(), dims)                                     # (B, C, *Nf) complex64
-    low = torch.view_as_real(keep_low_modes(spectrum, modes)).to(half_dtype)  # (B, C, *K, 2)
-    out = contract_pairs(low, weight, _ortho(sizes))                      # (B, O, *K, 2) half
+    low = keep_low_modes(spectrum, modes) * _ortho(sizes)                 # (B, C, *K), float32
+    out = contract_pairs(torch.view_as_real(low).to(half_dtype), weight)  # (B, O, *K, 2) half
     return irfftn_half(place_low_modes(out, _freq_shape(sizes)), sizes, norm="ortho")  # (B, O, *N)
 
 
@@ -180,7 +184,8 @@ def _half_path(x: torch.Tensor, weight: torch.Tensor, modes, half_dtype) -> torc
     """Forward FFT, contraction and inverse FFT all in half."""
     sizes = x.shape[2:]
     spectrum = rfftn_half(x, len(modes), half_dtype)                      # (B, C, *Nf, 2) half
-    out = contract_pairs(keep_low_modes(spectrum, modes), weight, _ortho(sizes))  # (B, O, *K, 2)
+    low = keep_low_modes(spectrum, modes) * _ortho(sizes)                 # (B, C, *K, 2) half
+    out = contract_pairs(low, weight)                                     # (B, O, *K, 2) half
     return irfftn_half(place_low_modes(out, _freq_shape(sizes)), sizes, norm="ortho")  # (B, O, *N)
 
 
@@ -240,8 +245,8 @@ class SpectralConv(nn.Module):
         2. forward real FFT: float32 for "full" and "mixed", half for "half";
         3. keep the lowest modes;
         4. multiply by the weights and sum over channels: complex float32 ("full") or one
-           batched real matrix product per mode in half precision ("mixed", "half"), whose
-           weights carry 1/sqrt(N) of the inverse FFT's normalisation;
+           batched real matrix product per mode in half precision ("mixed", "half"), on modes
+           already divided by sqrt(N), half of the inverse FFT's normalisation;
         5. zero-fill the other modes and inverse FFT in the precision of step 4.
 
         The output is float32 for "full" and half otherwise; autocast is switched off inside,
