@@ -153,9 +153,9 @@ def _ortho(sizes: Sequence[int]) -> float:
     """1/sqrt(N): the half of the inverse FFT's 1/N that the half paths apply to the K kept modes
     before the contraction (not to the whole zero-filled spectrum after it), so no partial sum of
     a float16 inverse FFT exceeds sqrt(N) |x| (see half_fft.irfftn_half). On the modes, not on the
-    weights: weights of ~1/C^2 times 1/sqrt(N) would fall below float16's smallest normal number;
-    and a float32 spectrum of up to N (tanh-bounded inputs on a 256 x 256 grid: 65536 > 65504)
-    becomes at most sqrt(N) before it is rounded to float16."""
+    weights: weights of ~1/C^2 times 1/sqrt(N) would fall below float16's smallest normal number.
+    And after the modes are rounded to half, not before: a spectrum beyond 65504 overflows there,
+    as a half-precision layer's does (lesson 06's stress test)."""
     return 1.0 / math.sqrt(math.prod(sizes))
 
 
@@ -175,8 +175,8 @@ def _mixed_path(x: torch.Tensor, weight: torch.Tensor, modes, half_dtype) -> tor
     """float32 forward FFT, then contraction and inverse FFT in half (Tu et al., Sec. 4.1)."""
     dims, sizes = len(modes), x.shape[2:]
     spectrum = rfftn(x.float(), dims)                                     # (B, C, *Nf) complex64
-    low = keep_low_modes(spectrum, modes) * _ortho(sizes)                 # (B, C, *K), float32
-    out = contract_pairs(torch.view_as_real(low).to(half_dtype), weight)  # (B, O, *K, 2) half
+    low = torch.view_as_real(keep_low_modes(spectrum, modes)).to(half_dtype)  # (B, C, *K, 2)
+    out = contract_pairs(low * _ortho(sizes), weight)                     # (B, O, *K, 2) half
     return irfftn_half(place_low_modes(out, _freq_shape(sizes)), sizes, norm="ortho")  # (B, O, *N)
 
 
