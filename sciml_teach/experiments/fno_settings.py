@@ -55,6 +55,9 @@ class FNOSetting:
         check_float("FNOSetting.input_scale", self.input_scale, positive=True)
 
 
+SIZE_NAMES = ("lesson", "busy")
+
+
 @dataclass(frozen=True)
 class FNOSize:
     """How big one FNO run is: the grid, the network and the batch (Darcy flow in 2-D).
@@ -81,9 +84,6 @@ def fno_size(name: str) -> FNOSize:
         return FNOSize("lesson", None, None, pick(24, 32), pick(16, 32), None)
     return FNOSize("busy", pick(64, 256), pick((16, 16), (32, 32)), pick(16, 64), pick(8, 32),
                    pick((24, 8), (160, 40)))
-
-
-SIZE_NAMES = ("lesson", "busy")
 
 
 def settings(stress_scale: float) -> list[FNOSetting]:
