@@ -19,7 +19,7 @@ from .precision import POLICIES, PrecisionPolicy, get_policy
 from .memory_account import MemoryAccount, memory_account
 from .half_updates import (HalfUpdates, KahanUpdates, NearestUpdates, StochasticRoundingUpdates,
                            stochastic_round)
-from .quick import is_quick, pick
+from .quick import is_quick, pick, set_quick
 from .threads import choose_threads, use_threads
 from .tables import format_table
 from .training import Callback, History, TrainConfig, TrainStep, train
@@ -76,7 +76,7 @@ __all__ = [
     "POLICIES", "PrecisionPolicy", "get_policy",
     "MemoryAccount", "memory_account",
     "HalfUpdates", "KahanUpdates", "NearestUpdates", "StochasticRoundingUpdates", "stochastic_round",
-    "is_quick", "pick", "format_table", "choose_threads", "use_threads",
+    "is_quick", "pick", "set_quick", "format_table", "choose_threads", "use_threads",
     "Callback", "History", "TrainConfig", "TrainStep", "train", "CUDAGraphStep", "launch_rows",
     "FNO", "MLP", "DeepONet", "DeepONetConfig", "FNOConfig", "SpectralConv", "nonfinite_spectral_layers",
     "cache_dir",

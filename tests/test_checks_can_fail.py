@@ -228,3 +228,17 @@ def test_gradient_histogram_check_fails_when_scaling_does_nothing():
         return st.range_fractions(values, name)                    # the scale "forgotten"
     fails(cell("03", "before, after = st.range_fractions("), "scaling by S lifts them",
           st=st_with(range_fractions=unscaled), poisson=st.Poisson1D(), weight=1e-5)
+
+
+# --- Plain PyTorch first (issue 25): each lesson's own-torch technique, matched against the library,
+# fails when the technique is broken. One section per lesson; each section below is its own.
+
+# --- Lesson 01/02 plain torch -----------------------------------------------------------------
+
+# --- Lesson 03 plain torch --------------------------------------------------------------------
+
+# --- Lesson 05 plain torch --------------------------------------------------------------------
+
+# --- Lesson 06 plain torch --------------------------------------------------------------------
+
+# --- Lesson 07/08 plain torch -----------------------------------------------------------------
