@@ -72,6 +72,27 @@ def test_all_strategies_agree_on_a_tanh_deeponet():
             assert _rel(fields[r], results["zcs"][r]) <= 1e-10, f"{name} vs zcs on {r}"
 
 
+def test_funcloop_runs_the_trunk_once_as_the_authors_did():
+    # Leng et al.'s FuncLoop (DeepXDE's PDEOperatorCartesianProd in their code): one
+    # Cartesian-product forward pass on the N shared points, then a loop of derivative graphs.
+    torch.manual_seed(0)
+    model = DeepONet(DeepONetConfig(n_sensors=4, width=16, depth=2, n_features=8)).double()
+    calls = []
+    model.trunk.register_forward_hook(lambda module, inputs, output: calls.append(inputs[0].shape))
+    v, x = _inputs(M=5, N=6)
+    fields = get_strategy("funcloop").fields(model, v, x, [(2, 0), (0, 1)])
+    assert calls == [torch.Size([6, 2])], "one trunk pass on the N points, not one per function"
+    reference = get_strategy("forward").fields(model, v, x, [(2, 0), (0, 1)])
+    for r in [(0, 0), (2, 0), (0, 1)]:
+        assert _rel(fields[r], reference[r]) <= 1e-12, r
+
+
+def test_funcloop_with_no_functions_gives_empty_fields():
+    model, (_, x) = _sine_deeponet(), _inputs()
+    fields = get_strategy("funcloop").fields(model, torch.zeros(0, 4, dtype=torch.float64), x, [(2, 0)])
+    assert fields[(2, 0)].shape == (0, 5) and fields[(0, 0)].shape == (0, 5)
+
+
 def test_tanh_deeponet_second_derivative_matches_finite_differences():
     torch.manual_seed(0)
     model = DeepONet(DeepONetConfig(n_sensors=4, width=16, depth=2, n_features=8)).double()

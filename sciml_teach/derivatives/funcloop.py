@@ -1,9 +1,14 @@
-"""FuncLoop: one reverse-mode derivative graph per input function (Leng et al. 2024, Sec. 2.3).
+"""FuncLoop: one forward pass, then one derivative graph per input function (Leng et al. 2024,
+arXiv:2311.00860: the baseline defined in Sec. 3.2 and compared in Sec. 4 -- section numbers as
+issue 27 reads the paper; the stored paper text was not available to check them here).
 
-The way PI-DeepONet code was first written (Wang et al. 2021): loop over the M functions, run the
-DeepONet on function i and all N points, differentiate with respect to those points. Every
-function's graph -- the trunk evaluated again, and its derivative graphs -- stays alive until the
-single backward of the summed loss, so memory and time grow linearly with M.
+As the authors ran it: their code trains with DeepXDE's ``PDEOperatorCartesianProd``, which runs
+the Cartesian-product DeepONet *once* on all M functions and the N shared points (the points are
+the one leaf, (N, D)), then loops over the functions in Python and differentiates u[i] (N values)
+with respect to those points. The trunk's forward graph is shared; each function adds its own
+derivative graphs through it, and all M stay alive until the loss's backward, so memory and time
+still grow linearly with M (a re-run of the trunk per function is *not* part of it: lesson 05
+measures that variant once, in plain torch, and says why the library does not keep it).
 Introduced in notebooks/05_zero_coordinate_shift.ipynb.
 """
 from __future__ import annotations
@@ -17,17 +22,16 @@ from .base import DerivativeStrategy, Request, derivative_tree
 
 @final
 class FuncLoop(DerivativeStrategy):
-    """Loop over functions; each gets its own leaf copy of the points and its own graph."""
+    """One Cartesian-product forward pass; a Python loop of derivative graphs, one per function."""
 
     name = "funcloop"
 
     def _fields(self, model, branch_input, points, requests) -> dict[Request, torch.Tensor]:
-        if branch_input.shape[0] == 0:  # no functions: empty fields, as the other strategies give
-            u = model(branch_input, points)                  # (0, N)
+        x = points.clone().requires_grad_(True)              # (N, D), the one leaf
+        u = model(branch_input, x)                           # (M, N): trunk runs once
+        if u.shape[0] == 0:  # no functions: empty fields, as the other strategies give
             return {r: u for r in requests}
-        per_function = []
-        for i in range(branch_input.shape[0]):
-            x = points.clone().requires_grad_(True)          # (N, D), a fresh leaf per function
-            u = model(branch_input[i:i + 1], x)[0]           # (N,)
-            per_function.append(derivative_tree(u, x, requests))
+        # u[i] depends on x only through the shared trunk graph, and point j's value only on x_j,
+        # so the gradient of u[i].sum() is function i's pointwise derivative.
+        per_function = [derivative_tree(u[i], x, requests) for i in range(u.shape[0])]
         return {r: torch.stack([f[r] for f in per_function]) for r in requests}  # (M, N) each
