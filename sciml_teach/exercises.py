@@ -45,6 +45,17 @@ def _capstone_memory_ratio(fast: tuple[str, str], n_functions: int) -> float:
     return base / step_memory(problem, fast, n_functions, 200, config)
 
 
+def _format_name(answer: Any) -> str | None:
+    """A 16-bit format named any usual way ("bf16", "BFloat16", torch.bfloat16) as its torch name;
+    None for anything else."""
+    if isinstance(answer, torch.dtype):
+        answer = str(answer).replace("torch.", "")
+    if not isinstance(answer, str):
+        return None
+    name = answer.strip().lower().replace("torch.", "")
+    return {"bf16": "bfloat16", "fp16": "float16", "half": "float16"}.get(name, name)
+
+
 def _smallest_surviving_power_of_two(w: float, fmt: str) -> float:
     return next(2.0**k for k in range(-30, 30) if update_survives(w, 2.0**k, fmt))
 
@@ -164,16 +175,19 @@ EXERCISES: dict[str, Exercise] = {
                      lambda a: isinstance(a, (int, float))
                      and float(a) == _smallest_surviving_power_of_two(1024.0, "float16"),
                      "compute st.ulp(1024.0, 'float16'); remember ties round to even."),
-    "01.3": Exercise("format that keeps a loss of 1e-9 nonzero",
-                     lambda a: isinstance(a, str) and a.strip().lower() == "bfloat16",
-                     "compare 1e-9 with each format's smallest subnormal (st.format_facts).",
-                     number=False),
+    "01.3": Exercise("format that keeps a loss of 1e-9 nonzero: a name ('float16', 'bfloat16', "
+                     "'bf16', any case) or a torch dtype (torch.float16, torch.bfloat16)",
+                     lambda a: _format_name(a) == "bfloat16",
+                     "compare 1e-9 with each format's smallest subnormal (lesson 01 derives it from "
+                     "the bits; st.format_facts lists it); answer with a format's name, e.g. "
+                     "'float16', or a torch dtype.", number=False),
     "02.1": Exercise("the float16 value of Adam's default eps=1e-8",
                      lambda a: isinstance(a, (int, float)) and float(a) == 0.0,
                      "use st.round_to(1e-8, 'float16')."),
     "02.2": Exercise("the smallest positive float16 number (a subnormal)",
                      _close(format_facts("float16")["smallest_subnormal"]),
-                     "it is the smallest normal number divided by 2**10."),
+                     "it is the smallest normal number divided by 2**10 (lesson 01, 'The four "
+                     "numbers, read off the bits'); answer with a number."),
     "03.1": Exercise("the factor by which 16-bit autocast shrinks an MLP's saved-for-backward bytes",
                      _close(2.0, rel=0.05),
                      "compare the bytes of a float32 and a float16 element (st.saved_bytes)."),

@@ -235,6 +235,35 @@ def test_gradient_histogram_check_fails_when_scaling_does_nothing():
 
 # --- Lesson 01/02 plain torch -----------------------------------------------------------------
 
+def lesson01_decode(broken: tuple[str, str] | None = None):
+    """Lesson 01's ``bits`` and ``decode`` (only the function, not its check), optionally with one
+    line of ``decode`` replaced: the broken variant."""
+    names = run_cell(cell("01", "def bits(x, dtype)"))
+    source = cell("01", "def decode(word, exponent_bits)").split("\nfor dtype")[0]
+    if broken:
+        assert broken[0] in source, f"lesson 01's decode no longer contains {broken[0]!r}"
+        source = source.replace(*broken)
+    return {**run_cell(source, math=names["math"]), "bits": names["bits"], "LAYOUT": names["LAYOUT"]}
+
+
+WRONG_BIAS = ("bias = 2 ** (exponent_bits - 1) - 1", "bias = 2 ** (exponent_bits - 1)")
+NO_SUBNORMALS = ("return sign * (F / 2**p) * 2.0 ** (1 - bias)", "return sign * (1 + F / 2**p) * 2.0 ** (0 - bias)")
+
+
+def test_bit_decoding_check_fails_with_a_wrong_exponent_bias():
+    source = cell("01", "def decode(word, exponent_bits)")
+    fails(source.replace(*WRONG_BIAS), "should be", **{k: v for k, v in lesson01_decode().items()
+                                                        if k in ("bits", "LAYOUT")})
+
+
+@pytest.mark.parametrize("broken, message", [(WRONG_BIAS, "largest"),
+                                             (NO_SUBNORMALS, "smallest subnormal")])
+def test_derived_limits_check_fails_when_decoding_is_wrong(broken, message):
+    names = lesson01_decode(broken)
+    fails(cell("01", "derived from the bits agrees"), message, decode=names["decode"],
+          LAYOUT=names["LAYOUT"])
+
+
 # --- Lesson 03 plain torch --------------------------------------------------------------------
 
 # --- Lesson 05 plain torch --------------------------------------------------------------------
