@@ -45,6 +45,10 @@ from .experiments import remedy_optimizer, remedy_ratios, train_pinn_remedies
 # Derivative strategies for physics-informed DeepONets (lessons 04-05)
 from .derivatives import (STRATEGIES, DataVect, DerivativeStrategy, Forward, FuncLoop, ZCS,
                           get_strategy, graph_nodes)
+# Stokes flow: a PDE system, three output fields, every strategy per field (lesson 05)
+from .models import IndependentDeepONet, OutputTransform
+from .problems import StokesCavity, StokesGrid, solve_stokes
+from .experiments.stokes_runs import stokes_errors, stokes_model, stokes_rows, train_stokes
 # Mixed-precision FNO (lesson 06)
 from .half_fft import irfftn_half, rfftn_half
 from .experiments import FNOSetting, fno_data, fno_table, run_fno_setting
@@ -91,6 +95,8 @@ __all__ = [
     "pinn_step_account", "policy_memory_accounts", "strategy_memory_accounts",
     "STRATEGIES", "DataVect", "DerivativeStrategy", "Forward", "FuncLoop", "ZCS", "get_strategy",
     "graph_nodes",
+    "IndependentDeepONet", "OutputTransform", "StokesCavity", "StokesGrid", "solve_stokes",
+    "stokes_errors", "stokes_model", "stokes_rows", "train_stokes",
     "irfftn_half", "rfftn_half", "FNOSetting", "fno_data", "fno_table", "run_fno_setting",
     "FormatExplorer", "LivePlot", "PrecisionPanel", "bar_chart", "gradient_histogram", "show",
     "summary_table", "StrategyPanel", "strategy_bars", "sweep_curves", "account_table", "memory_bars",
