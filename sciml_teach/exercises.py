@@ -112,6 +112,23 @@ def _rd_residual_reference(model, v, x):
     return rd.residual(ZCS().fields(model, v, x, rd.requests), v, x)
 
 
+def _residual_is_correct(fn: Any) -> bool:
+    """04.1: ``fn(model, v, x)`` returns the residual as one (M, N) tensor -- or array, any float
+    dtype -- within 1e-6 of the ZCS reference's largest value (float32 arithmetic passes)."""
+    if not callable(fn):
+        return False
+    try:
+        for args in _residual_cases():
+            got = fn(*args)
+            if not torch.is_tensor(got) and hasattr(got, "__array__"):
+                got = torch.as_tensor(got)            # a NumPy array is the same answer
+            if not _same_field(got, _rd_residual_reference(*args).detach()):
+                return False
+        return True
+    except Exception:  # noqa: BLE001 -- any error in the learner's function is a wrong answer
+        return False
+
+
 def _zcs_gradient_counts(request: tuple[int, ...]) -> tuple[int, int]:
     """(gradients w.r.t. the zero shifts z, gradients w.r.t. the dummy weights a) that the
     library's ZCS takes for one request, counted by watching torch.autograd.grad."""
@@ -197,12 +214,13 @@ EXERCISES: dict[str, Exercise] = {
                      "divide float16's smallest normal (6.1e-5) by the gradient; the scaler "
                      "uses powers of two, any within a factor 2 is fine."),
     # Lessons 04-06
-    "04.1": Exercise("a function residual(model, v, x) -> (M, N): the reaction-diffusion residual "
-                     "computed with the 'datavect' strategy",
-                     _function_matches(_rd_residual_reference, _residual_cases),
-                     "a strategy's fields(model, v, x, requests) returns {request: (M, N)}; the "
-                     "problem knows which requests it needs and how to combine them into a "
-                     "residual.", number=False),
+    "04.1": Exercise("a function residual(model, v, x) -> one (M, N) tensor: u_t - 0.01 u_xx + "
+                     "0.01 u^2 - v, with derivatives from the 'datavect' strategy",
+                     _residual_is_correct,
+                     "fields = st.get_strategy('datavect').fields(model, v, x, rd.requests) maps "
+                     "(0, 0) to u, (0, 1) to u_t and (2, 0) to u_xx, each (M, N); v at the points "
+                     "is rd.source(v, x), (M, N). Combine them (or call rd.residual(fields, v, x)) "
+                     "and return one (M, N) tensor.", number=False),
     "05.1": Exercise("(gradients w.r.t. z, gradients w.r.t. a) ZCS needs for the request (4, 0)",
                      _int_pair(lambda: _zcs_gradient_counts((4, 0))),
                      "write out zcs_u_xx's torch.autograd.grad calls for this order and count which "
