@@ -22,7 +22,8 @@ from .half_updates import (HalfUpdates, KahanUpdates, NearestUpdates, Stochastic
 from .quick import is_quick, pick, set_quick
 from .threads import choose_threads, use_threads
 from .tables import format_table
-from .training import Callback, History, TrainConfig, TrainStep, train
+from .train_step import TrainStep
+from .training import Callback, History, TrainConfig, train
 from .cuda_graphs import CUDAGraphStep
 from .experiments.launch_runs import launch_rows
 # Models

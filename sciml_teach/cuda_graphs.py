@@ -4,7 +4,7 @@ A small network's step is hundreds of short kernels; on a GPU each costs a few m
 launch from Python, so a step of a 2-32-32-32-1 PINN takes about as long on an H100 in float32 as
 in float16 -- the card is idle between launches and AMP cannot speed that up. A CUDA graph
 records the step's kernels once and replays them with one launch (PyTorch, "CUDA Graphs",
-whole-network capture). Wrap a :class:`~sciml_teach.training.TrainStep`::
+whole-network capture). Wrap a :class:`~sciml_teach.train_step.TrainStep`::
 
     step = st.CUDAGraphStep(st.TrainStep(model, loss_fn, policy="amp-bf16"))
     for _ in range(1000):
@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 
 from .checks import check_int
-from .training import TrainStep
+from .train_step import TrainStep
 
 
 class CUDAGraphStep:

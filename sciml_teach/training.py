@@ -9,7 +9,9 @@ pure float16 gradients diverge early, or updates round to zero and training stal
 means: the weights or (without loss scaling) the loss became inf/NaN, or the loss grew more than
 ``TrainConfig.diverge_factor`` (10^3) times above its best value since step ``diverge_after``
 -- a loss exploding from 1e-3 to 5e9 while staying finite is called by its name too.
-Callbacks are the only seam to plots and widgets. Introduced in notebooks/02_float16_divergence.ipynb.
+Callbacks are the only seam to plots and widgets. The step each iteration runs is
+:class:`~sciml_teach.train_step.TrainStep` (its own file, read beside lesson 03's plain-PyTorch
+step); this file adds the bookkeeping around it. Introduced in notebooks/02_float16_divergence.ipynb.
 """
 from __future__ import annotations
 
@@ -26,6 +28,9 @@ from .placement import resolve_device
 from .meters import SavedTensorMeter, memory_kind
 from .precision import PrecisionPolicy, get_policy
 from .progress import progress
+# The step itself lives in train_step.py (lesson 03 reads it beside its plain-PyTorch cell);
+# _check_loss keeps its old name here for tests/test_bad_inputs.py.
+from .train_step import TrainStep, check_trainable, check_loss as _check_loss  # noqa: F401
 
 
 MEMORY_KINDS = ("autograd_saved", "cuda_peak", "auto")  # "auto": cuda_peak on a GPU, else saved
@@ -51,6 +56,7 @@ class TrainConfig:
     diverge_factor: float = 1e3       # diverged: the loss grew this many times above its best ...
     diverge_after: int = 10           # ... counting from this step on (early transients are normal)
     seed: int | None = 0              # torch.manual_seed before training (None: leave RNG alone)
+    max_norm: float | None = None     # clip the gradient norm to this after unscale_ (None: no clip)
 
     def __post_init__(self):
         for name in ["steps", "error_every", "diagnose_every", "memory_every", "stall_window",
@@ -65,6 +71,8 @@ class TrainConfig:
         check_bool("TrainConfig.loss_scaling", self.loss_scaling, allow_none=True)
         if self.seed is not None:
             check_int("TrainConfig.seed", self.seed, minimum=0)
+        if self.max_norm is not None:
+            check_float("TrainConfig.max_norm", self.max_norm, positive=True)
         if not isinstance(self.device, (str, torch.device)) or (
                 str(self.device) not in {"auto", "cpu", "cuda"}
                 and not str(self.device).startswith("cuda:")):
@@ -217,80 +225,6 @@ def _outcome(history: History, config: TrainConfig, params_finite: bool) -> tupl
     return "running", ""
 
 
-class TrainStep:
-    """One training step and nothing else -- the timed part of :func:`train`, yours to call in
-    your own loop::
-
-        step = st.TrainStep(model, loss_fn, policy="amp-fp16")   # casts the model, builds Adam
-        for _ in range(1000):
-            loss = step()                                      # a detached tensor, no host sync
-            # or step(batch): calls loss_fn(model, batch), e.g. new input functions each step
-
-    A call zeroes the gradients, runs ``loss_fn(model)`` under the policy's autocast, backpropagates
-    the (scaled) loss and lets the GradScaler unscale, step the optimizer (or skip the step when a
-    gradient is inf/NaN) and update its scale. The precision recipe of Hayford et al. 2024, Sec. 3;
-    introduced in notebooks/03_amp_recovery.ipynb. Pass your own ``optimizer`` or ``scaler`` to keep
-    them (e.g. to checkpoint ``step.scaler.state_dict()``).
-    """
-
-    def __init__(self, model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Tensor],
-                 policy: str | PrecisionPolicy = "fp32", optimizer: torch.optim.Optimizer | None = None,
-                 scaler: torch.amp.GradScaler | None = None, lr: float = 1e-3,
-                 adam_eps: float = 1e-8, loss_scaling: bool | None = None):
-        self.policy = get_policy(policy)
-        if optimizer is None:  # torch would refuse these only when the optimizer is built
-            check_float("lr", lr, positive=True)
-            check_float("adam_eps", adam_eps, positive=True)
-        _check_trainable(model)
-        self.model, self.loss_fn = self.policy.cast_model(model), loss_fn
-        self.device = next(model.parameters()).device
-        self.optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, eps=adam_eps)
-        self.scaler = scaler or self.policy.make_scaler(self.device, enabled=loss_scaling)
-
-    def __call__(self, *batch) -> torch.Tensor:
-        """One step on ``loss_fn(model, *batch)``: pass this step's data, e.g. a fresh batch of
-        input functions for the operator losses (``step(branch)``), or nothing."""
-        self.optimizer.zero_grad(set_to_none=True)
-        with self.policy.autocast_context(self.device):
-            loss = self.loss_fn(self.model, *batch)
-        # Checked on every call, not only the first: a loss_fn may return something else for
-        # another batch, and the check reads only a tensor's metadata (type, size, requires_grad),
-        # never its value -- no host sync, about a microsecond next to a step's milliseconds.
-        _check_loss(loss)
-        self.scaler.scale(loss).backward()
-        self.scaler.step(self.optimizer)  # unscales first; skipped when gradients are inf/NaN
-        self.scaler.update()
-        return loss.detach()
-
-    def scale(self) -> float:
-        """The loss scale the next call will use (1.0 without a scaler); reading it syncs a GPU."""
-        return self.scaler.get_scale() if self.scaler.is_enabled() else 1.0
-
-
-def _check_trainable(model) -> None:
-    """A model TrainStep can train: a torch.nn.Module with at least one parameter."""
-    if not isinstance(model, torch.nn.Module):
-        raise ValueError(f"model must be a torch.nn.Module (e.g. st.MLP([1, 32, 1])), "
-                         f"got {type(model).__name__}")
-    if next(model.parameters(), None) is None:
-        raise ValueError(f"model ({type(model).__name__}) has no parameters to train: pass a "
-                         f"network with weights, e.g. st.MLP([1, 32, 1])")
-
-
-def _check_loss(loss) -> None:
-    """``loss_fn``'s result can be backpropagated: one number with a graph to the weights."""
-    if not isinstance(loss, torch.Tensor):
-        raise ValueError(f"loss_fn must return a scalar torch.Tensor computed from the model, got "
-                         f"{type(loss).__name__} {loss!r}: a Python number has no gradient")
-    if loss.numel() != 1:
-        raise ValueError(f"loss_fn must return a scalar (one number), got a tensor of shape "
-                         f"{tuple(loss.shape)}: reduce it, e.g. .mean()")
-    if not loss.requires_grad:
-        raise ValueError("loss_fn returned a tensor with no graph to the model's weights "
-                         "(requires_grad=False): it was detached (.detach(), .item(), "
-                         "torch.tensor(...)) or computed under torch.no_grad()")
-
-
 def _one_number(name: str, value) -> float:
     """``value`` as a float; several values (a tuple, a tensor of many) are refused by name."""
     try:
@@ -383,7 +317,7 @@ def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Ten
     """
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
-    _check_trainable(model)
+    check_trainable(model)
     hooks = _callback_hooks(callbacks)
     policy = get_policy(config.policy)
     device = resolve_device(config.device)
@@ -392,7 +326,8 @@ def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module], torch.Ten
     model = policy.cast_model(model.to(device))
     optimizer = make_optimizer(model) if make_optimizer is not None else None
     step = TrainStep(model, loss_fn, policy, optimizer=optimizer, lr=config.lr,
-                     adam_eps=config.adam_eps, loss_scaling=config.loss_scaling)
+                     adam_eps=config.adam_eps, loss_scaling=config.loss_scaling,
+                     max_norm=config.max_norm)
     kind = memory_kind(device) if config.memory_kind == "auto" else config.memory_kind
     if kind == "cuda_peak" and device.type != "cuda":
         raise ValueError(f"TrainConfig.memory_kind 'cuda_peak' needs a CUDA device, got {device}")

@@ -15,7 +15,7 @@ import torch
 
 from ..meters import time_fn
 from ..placement import resolve_device
-from ..training import TrainStep
+from ..train_step import TrainStep
 
 
 @dataclass(frozen=True)
