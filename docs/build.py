@@ -5,7 +5,8 @@
    docs/_build/executed/); a cell that raises fails the build;
 2. writes the generated pages under docs/course/: lesson pages (widget panels frozen to their last
    image, a card with objectives, budget and Colab/Binder buttons), the course map from README,
-   the API reference, the results pages with CPU quick runs measured now;
+   the glossary (docs/glossary.md, its lesson links pointed at the lesson pages), the API
+   reference, the results pages with CPU quick runs measured now;
 3. runs Sphinx with -W (every warning is an error) and checks the HTML: internal links resolve,
    every lesson page shows a figure, no page shows a traceback.
 
@@ -50,6 +51,7 @@ def write_pages(executed: dict[Path, Path], cpu_files: list[Path]) -> list[Path]
         written.add(lessons.lesson_page(copy, source, GENERATED / rel, built))
         pages.append(Path("course") / rel.with_suffix(".html"))
     for name, text in [("course_map.md", lessons.course_map(ROOT / "README.md")),
+                       ("glossary.md", lessons.glossary_page(DOCS / "glossary.md")),
                        ("api.md", api.api_page(ROOT / "README.md")),
                        ("results.md", results.results_page(DOCS / "results", cpu_files,
                                                            GENERATED / "results.md"))]:

@@ -16,7 +16,8 @@ author = "sciml_teach contributors"
 copyright = "sciml_teach contributors, MIT licence"
 
 extensions = ["myst_nb", "sphinx.ext.autodoc"]
-exclude_patterns = ["_build", "sitegen", "course/course_map.md", "**/.ipynb_checkpoints"]
+exclude_patterns = ["_build", "sitegen", "course/course_map.md", "glossary.md",  # as course/glossary.md
+                    "**/.ipynb_checkpoints"]
 
 # Notebooks arrive executed (docs/sitegen/execute.py, cached): myst-nb only renders them.
 nb_execution_mode = "off"

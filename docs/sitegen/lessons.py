@@ -21,6 +21,10 @@ from .widgets import freeze_widgets
 
 FIELDS = {"objectives": "What you will learn", "time": "Time", "prerequisites": "Prerequisites"}
 _BADGE = re.compile(r"^\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)\s*$", re.MULTILINE)
+# Lessons link the glossary by its repository address (it opens from Colab too); on the site the
+# link goes to the glossary page instead, course/glossary.md, written by glossary_page().
+GLOSSARY_URL = f"{course.REPO_URL}/blob/{course.BRANCH}/docs/glossary.md"
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
 def header_fields(markdown: str) -> dict[str, str]:
@@ -75,7 +79,34 @@ def lesson_page(executed: Path, source: Path, target: Path, built: str) -> Path:
     first.source = _BADGE.sub("", first.source)  # the card's buttons replace the remote badge image
     repo_path = source.relative_to(ROOT).as_posix()
     nb.cells.insert(nb.cells.index(first) + 1, nbformat.v4.new_markdown_cell(card(fields, repo_path, built)))
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = site_links(cell.source)
     return write_if_changed(target, nbformat.writes(nb))
+
+
+def site_links(markdown: str) -> str:
+    """A lesson's links to the docs, as seen from its page in course/notebooks/ (or solutions/):
+    the glossary (by its repository address, or ../docs/glossary.md) is course/glossary.md, and
+    another docs page, ../docs/X.md, is X.md at the site's root."""
+    markdown = markdown.replace(GLOSSARY_URL, "../glossary.md").replace("](../docs/glossary.md", "](../glossary.md")
+    return markdown.replace("](../docs/", "](../../")
+
+
+def glossary_page(glossary: Path) -> str:
+    """docs/glossary.md as the site's course/glossary.md: a link to a lesson, ../notebooks/X.ipynb#s,
+    becomes the lesson page notebooks/X.ipynb#s; a link to another docs page (teaching.md) gains
+    ../; a link to any other file of the repository (../README.md) goes to the repository."""
+    def site_link(match: re.Match) -> str:
+        target = match.group(1)
+        if "://" in target or target.startswith(("#", "mailto:")):
+            return match.group(0)
+        if target.startswith(("../notebooks/", "../solutions/")):
+            return f"]({target[3:]})"
+        if target.startswith("../"):
+            return f"]({course.REPO_URL}/blob/{course.BRANCH}/{target[3:]})"
+        return f"](../{target})"
+    return _LINK.sub(site_link, glossary.read_text())
 
 
 def course_map(readme: Path) -> str:
