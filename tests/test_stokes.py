@@ -179,3 +179,12 @@ def test_short_training_lowers_the_loss_and_errors_are_measured():
     assert losses[-1] < 0.5 * losses[0], losses[::10]
     errors = stokes_runs.stokes_errors(StokesCavity(), model, n=16)
     assert set(errors) == {"u", "v"} and all(0 < e < 10 for e in errors.values()), errors
+
+
+def test_bench_rows_in_quick_mode_are_step_rows_only(monkeypatch):
+    monkeypatch.setenv("SCIML_TEACH_QUICK", "1")
+    seen = []
+    rows = stokes_runs.stokes_bench_rows(["sweep", "trained"], ["zcs"], torch.device("cpu"),
+                                         width=16, progress=seen.append)
+    assert [(r["part"], r["problem"], r["strategy"], r["status"]) for r in rows] == \
+        [("sweep", "stokes", "zcs", "ok")] and seen == rows

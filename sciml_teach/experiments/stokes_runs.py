@@ -11,6 +11,7 @@ inverse-time decay (halved after 10,000 steps). Rows have the columns of the str
 from __future__ import annotations
 
 import copy
+import time
 from typing import Callable, Sequence
 
 import torch
@@ -24,7 +25,7 @@ from ..models.multi_output import IndependentDeepONet
 from ..placement import resolve_device, to_model, upcast
 from ..problems.operators import collocation_points
 from ..problems.stokes import StokesCavity
-from ..quick import pick
+from ..quick import is_quick, pick
 from ..training import TrainStep
 from .memory_budget import default_memory_budget
 from .strategy_runs import _is_oom, max_rel_diff
@@ -178,3 +179,37 @@ def train_stokes(strategy="zcs", steps: int | None = None, n_functions: int = 10
         losses.append(step(v))
         decay.step()
     return model, torch.stack(losses).cpu().tolist()
+
+
+def stokes_trained_row(steps: int = 2000, width: int = 128,
+                       device: str | torch.device = "auto") -> dict:
+    """ZCS trained at the authors' sizes for ``steps`` steps, then u and v against our solver
+    (g = 0): a row for ``bench zcs`` in full mode."""
+    device = resolve_device(device)
+    start = time.perf_counter()
+    model, losses = train_stokes("zcs", steps=steps, width=width, device=device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    seconds = (time.perf_counter() - start) / steps
+    errors = stokes_errors(StokesCavity(), model.cpu())
+    return {"part": "trained", "problem": "stokes", "n_functions": 50, "n_points": 5000,
+            "steps": steps, "width": width, "strategy": "zcs", "policy": "fp32", "status": "ok",
+            "initial_loss": losses[0], "final_loss": losses[-1], "rel_l2_error": errors["u"],
+            "rel_l2_error_v": errors["v"], "error_vs_reference": None, "step_time_s": seconds,
+            "memory_bytes": None}
+
+
+def stokes_bench_rows(parts: Sequence[str], strategies: Sequence, device, budget=None,
+                      width: int = 128, progress: Callable[[dict], None] | None = None) -> list[dict]:
+    """``bench zcs --problems stokes``: the step rows ("sweep" part) and, in full mode only, the
+    trained ZCS row ("trained" part)."""
+    rows = []
+    if "sweep" in parts:
+        rows += [{"part": "sweep", **r} for r in stokes_rows(
+            strategies, device=device, budget=budget, width=width, repeats=pick(1, 3),
+            progress=None if progress is None else lambda r: progress({"part": "sweep", **r}))]
+    if "trained" in parts and not is_quick():
+        rows.append(stokes_trained_row(width=width, device=device))
+        if progress is not None:
+            progress(rows[-1])
+    return rows
