@@ -161,6 +161,19 @@ def test_bad_field_requests_say_what_exists(call, words):
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize("call, words", [
+    (lambda: solve_stokes(8, MU, lambda x, y: (x + 1.0, 0 * x)), ["no flow through", "u = 0"]),
+    (lambda: solve_stokes(1, MU, lambda x, y: (0 * x, 0 * x)), ["n", ">= 2"]),
+    (lambda: solve_stokes(8, 0.0, lambda x, y: (0 * x, 0 * x)), ["viscosity", "> 0"]),
+    (lambda: StokesCavity().reference(torch.zeros(0, 101)), ["(M, 101)", "M >= 1"]),
+    (lambda: StokesCavity().reference(torch.zeros(2, 50)), ["(M, 101)"]),
+])
+def test_bad_solver_input_is_named(call, words):
+    with pytest.raises(ValueError) as err:
+        call()
+    assert all(w in str(err.value) for w in words), str(err.value)
+
+
 def test_stokes_rows_agree_and_zcs_saves_memory():
     rows = stokes_runs.stokes_rows(["funcloop", "zcs"], n_functions=4, n_points=64, width=16,
                                    device="cpu", repeats=1)

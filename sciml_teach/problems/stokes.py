@@ -122,6 +122,10 @@ class StokesCavity:
     def reference(self, branch: torch.Tensor, n: int = 64):
         """Our solver's u, v, p at the n x n cell centres for each function: points (n*n, 2)
         and {"u", "v", "p"}: (M, n*n) float64 each (p with mean zero, not p = 0 on y = 0)."""
+        if not isinstance(branch, torch.Tensor) or branch.ndim != 2 or len(branch) == 0 \
+                or branch.shape[1] != self.n_sensors:
+            raise ValueError(f"branch must be a tensor of shape (M, {self.n_sensors}) with M >= 1 "
+                             f"(g at the sensors), got {getattr(branch, 'shape', type(branch))}")
         g = branch.detach().to("cpu", torch.float64)
         out = {name: [] for name in FIELDS}
         for gi in g:

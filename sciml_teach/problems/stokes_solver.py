@@ -122,6 +122,7 @@ def solve_stokes(n: int, viscosity: float, walls: Pair, forcing: Pair | None = N
     """
     check_int("n", n, minimum=2, maximum=2048)
     check_float("viscosity", viscosity, positive=True)
+    _check_no_flux(n, walls)
     nu = (n - 1) * n                                    # u unknowns = v unknowns
     parts = [_momentum(0, n, viscosity, walls, forcing), _momentum(1, n, viscosity, walls, forcing),
              _continuity(n, walls)]
@@ -136,6 +137,18 @@ def solve_stokes(n: int, viscosity: float, walls: Pair, forcing: Pair | None = N
                            shape=(size, size))
     x = spla.spsolve(matrix.tocsc(), np.concatenate(rhs))
     return _unpack(x, n, walls)
+
+
+def _check_no_flux(n: int, walls: Pair) -> None:
+    """The walls' normal velocity must be zero: fluid crossing them has no gauge to absorb it."""
+    s = (np.arange(n) + 0.5) / n                        # (n,) along each wall
+    zero, one = np.zeros(n), np.ones(n)
+    on_walls = [walls(zero, s), walls(one, s), walls(s, zero), walls(s, one)]
+    size = [float(np.abs(np.asarray(f, dtype=float)).max()) for pair in on_walls for f in pair]
+    worst = max(size[0], size[2], size[5], size[7])     # u on x = 0, 1; v on y = 0, 1
+    if worst > 1e-12 * max(1.0, *size):                 # sin(pi) is 1.2e-16, not 0
+        raise ValueError(f"walls(x, y) must give no flow through the walls (u = 0 on x = 0, 1 and "
+                         f"v = 0 on y = 0, 1); its normal velocity reaches {worst:.3g}")
 
 
 def _unpack(x: np.ndarray, n: int, walls: Pair) -> StokesGrid:
