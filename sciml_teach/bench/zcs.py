@@ -11,7 +11,8 @@ from typing import Callable
 import torch
 
 from ..derivatives import STRATEGIES
-from ..experiments.strategy_runs import COLUMNS, default_cases, strategy_sweep
+from ..experiments.strategy_runs import default_cases, strategy_sweep
+from ..experiments.strategy_training import default_trained_cases, order_sweep, trained_accuracy
 from ..precision import POLICIES
 from ..problems import OPERATOR_PROBLEMS
 from ..quick import pick
@@ -19,7 +20,11 @@ from ..threads import use_threads
 from .args import MAX_THREADS, byte_size, int_in, name_list, parse_bytes
 
 DESCRIPTION = ("ZCS vs FuncLoop, DataVect and forward mode: time, memory and agreement of one "
-               "physics-informed DeepONet training step (Leng et al. 2024)")
+               "physics-informed DeepONet training step, errors after training with each, and "
+               "cost against PDE order (Leng et al. 2024)")
+PARTS = ("sweep", "trained", "orders")  # rows carry "part": "sweep", "trained" or "order"
+COLUMNS = ["part", "problem", "order", "n_functions", "n_points", "strategy", "status",
+           "step_time_s", "memory_bytes", "max_rel_diff", "rel_l2_error", "error_vs_reference"]
 __all__ = ["COLUMNS", "DESCRIPTION", "add_arguments", "parse_bytes", "run"]
 
 
@@ -29,6 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--problems", type=name_list(OPERATOR_PROBLEMS),
                         default=list(OPERATOR_PROBLEMS),
                         help=f"comma-separated, from {', '.join(OPERATOR_PROBLEMS)}")
+    parser.add_argument("--parts", type=name_list(PARTS), default=["sweep"],
+                        help="comma-separated, from sweep (one step over M and N; the default), "
+                             "trained (each strategy trained: final errors, Leng et al.'s Table 1), "
+                             "orders (one step's cost against PDE order 1-8)")
     parser.add_argument("--policy", choices=list(POLICIES), default="fp32",
                         help="precision policy (default fp32)")
     parser.add_argument("--memory-budget", type=byte_size, default=None,
@@ -52,10 +61,31 @@ def run(args: argparse.Namespace, device: torch.device,
         print(_progress_line(row), flush=True)
         if on_row is not None:
             on_row(row)
-    return strategy_sweep(cases, args.strategies, args.policy, device, args.memory_budget,
-                          args.width, repeats=pick(2, 5), progress=progress, accounts=True)
+    rows = []
+    if "sweep" in args.parts:
+        rows += [{"part": "sweep", **r} for r in strategy_sweep(
+            cases, args.strategies, args.policy, device, args.memory_budget, args.width,
+            repeats=pick(2, 5), progress=lambda r: progress({"part": "sweep", **r}),
+            accounts=True)]
+    if "trained" in args.parts:
+        for case in (c for c in default_trained_cases() if c.problem in args.problems):
+            for row in trained_accuracy(case, _zcs_first(args.strategies), args.policy,
+                                        device=device):
+                progress(row)
+                rows.append(row)
+    if "orders" in args.parts:
+        for row in order_sweep(range(1, 9), args.strategies, budget=args.memory_budget,
+                               device=device):
+            progress(row)
+            rows.append(row)
+    return rows
+
+
+def _zcs_first(strategies: list[str]) -> list[str]:
+    """ZCS first when it is there: trained errors are compared with the first strategy's."""
+    return sorted(strategies, key=lambda s: s != "zcs")
 
 
 def _progress_line(row: dict) -> str:
-    return (f"  {row['problem']:<18} M={row['n_functions']:<5} N={row['n_points']:<6} "
-            f"{row['strategy']:<9} {row['status']}")
+    return (f"  {row['part']:<7} {row['problem']:<18} order={row.get('order', '-')} "
+            f"M={row['n_functions']:<5} N={row['n_points']:<6} {row['strategy']:<9} {row['status']}")
