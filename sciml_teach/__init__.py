@@ -41,6 +41,8 @@ from .experiments import (SweepCase, data_loss, physics_loss, relative_error, re
                           strategy_sweep, final_errors, seed_table, train_pinn, train_pinn_seeds)
 # The whole memory bill of a step, per policy and per strategy (lessons 03, 05)
 from .experiments import pinn_step_account, policy_memory_accounts, strategy_memory_accounts
+# Each derivative strategy trained, and its cost against PDE order (lesson 05)
+from .experiments.strategy_training import ROUNDING_DRIFT, TrainedCase, order_sweep, trained_accuracy
 # Rescuing pure 16-bit training without float32 master weights (end of lesson 02)
 from .experiments import remedy_optimizer, remedy_ratios, train_pinn_remedies
 # Derivative strategies for physics-informed DeepONets (lessons 04-05)
@@ -100,7 +102,8 @@ __all__ = [
     "stokes_errors", "stokes_model", "stokes_rows", "train_stokes",
     "irfftn_half", "rfftn_half", "FNOSetting", "fno_data", "fno_table", "run_fno_setting",
     "FormatExplorer", "LivePlot", "PrecisionPanel", "bar_chart", "gradient_histogram", "show",
-    "summary_table", "StrategyPanel", "strategy_bars", "sweep_curves", "account_table", "memory_bars",
+    "summary_table", "StrategyPanel", "strategy_bars", "sweep_curves",
+    "ROUNDING_DRIFT", "TrainedCase", "order_sweep", "trained_accuracy", "account_table", "memory_bars",
     "Combination", "combination_label", "combination_list", "combination_table", "combined_savings",
     "step_memory", "train_combination", "CombinationPanel",
     "BACKENDS", "COMPRESSIONS", "World", "allreduce_bytes", "bf16_allreduce_hook", "check_backend",
