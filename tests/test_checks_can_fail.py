@@ -266,6 +266,41 @@ def test_derived_limits_check_fails_when_decoding_is_wrong(broken, message):
 
 # --- Lesson 03 plain torch --------------------------------------------------------------------
 
+# --- Lesson 04 plain torch --------------------------------------------------------------------
+
+def test_lesson04_grf_draw_fails_without_the_cholesky_factor():
+    """A learner's slip: multiplying the noise by the covariance K itself, not its Cholesky factor,
+    gives draws whose covariance is K @ K, not K."""
+    linalg = types.SimpleNamespace(cholesky=lambda a: a)
+    broken = types.SimpleNamespace(**{**{n: getattr(torch, n) for n in dir(torch) if not n.startswith("__")},
+                                      "linalg": linalg})
+    fails(cell("04", "v_plain = z @ L.T"), "kernel's covariance", torch=broken)
+
+
+def test_lesson04_grf_draw_fails_when_the_library_draws_another_field():
+    """A library whose field has another length scale (0.1) is not the one the lesson wrote."""
+    def shorter(**kwargs):
+        return st.ReactionDiffusion(length_scale=0.1, **kwargs)
+    fails(cell("04", "v_plain = z @ L.T"), "library's draw", st=st_with(ReactionDiffusion=shorter))
+
+
+def test_exercise_04_1_accepts_equivalent_forms_and_rejects_a_missing_term(capsys):
+    import copy
+    from sciml_teach import exercises
+    rd = st.ReactionDiffusion()
+
+    def residual(model, v, x, reaction=0.01):
+        f = st.get_strategy("datavect").fields(model, v, x, rd.requests)
+        return f[(0, 1)] - 0.01 * f[(2, 0)] + reaction * f[(0, 0)] ** 2 - rd.source(v, x)
+
+    assert exercises.check("04.1", residual)
+    assert exercises.check("04.1", lambda m, v, x: residual(m, v, x).detach().numpy())  # an array
+    assert exercises.check("04.1", lambda m, v, x: residual(copy.deepcopy(m).float(), v.float(), x.float()))
+    capsys.readouterr()
+    assert not exercises.check("04.1", lambda m, v, x: residual(m, v, x, reaction=0.0))  # no u^2 term
+    assert "(M, N)" in capsys.readouterr().out, "the hint states the expected form"
+
+
 # --- Lesson 05 plain torch --------------------------------------------------------------------
 
 # --- Lesson 06 plain torch --------------------------------------------------------------------
