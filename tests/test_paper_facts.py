@@ -35,7 +35,7 @@ OTHERS = {  # other works the lessons cite by id: first author and year
     "1412.6980": ("Kingma", 2015), "1502.02551": ("Gupta", 2015), "1710.03740": ("Micikevicius", 2018),
     "1802.05799": ("Sergeev", 2018), "1910.03193": ("Lu", 2021), "2006.15704": ("Li", 2020),
     "2010.06192": ("Zamirai", 2020), "2010.08895": ("Li", 2021), "2103.10974": ("Wang", 2021),
-    "2304.11277": ("Zhao", 2023),
+    "2304.11277": ("Zhao", 2023), "2310.00120": ("Kossaifi", 2023),   # TFNO (MG-TFNO), arXiv 2023
 }
 CITED = {**{k: (a[0], y) for k, (a, y, _) in PAPERS.items()}, **OTHERS}
 FIRST_AUTHORS = {first for first, _ in CITED.values()}
