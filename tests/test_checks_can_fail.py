@@ -303,6 +303,56 @@ def test_exercise_04_1_accepts_equivalent_forms_and_rejects_a_missing_term(capsy
 
 # --- Lesson 05 plain torch --------------------------------------------------------------------
 
+class DroppedSecondDerivative(st.DerivativeStrategy):
+    """ZCS's fields with every second-or-higher derivative dropped (u_xx = 0): the diffusion term lost."""
+    name = "no-u_xx"
+
+    def _fields(self, model, v, x, requests):
+        fields = st.ZCS()._fields(model, v, x, requests)
+        return {r: (f if sum(r) < 2 else 0 * f) for r, f in fields.items()}
+
+
+class CutFromTheWeights(st.DerivativeStrategy):
+    """ZCS's fields with the derivatives detached: the right values, but the loss's gradient no
+    longer flows through them to the weights (create_graph forgotten)."""
+    name = "detached"
+
+    def _fields(self, model, v, x, requests):
+        fields = st.ZCS()._fields(model, v, x, requests)
+        return {r: (f if not any(r) else f.detach()) for r, f in fields.items()}
+
+
+def test_plain_funcloop_check_fails_when_the_loop_mixes_functions():
+    names = run_cell(cell("05", "tiny = st.DeepONet("))
+    source = cell("05", "def funcloop_u_xx")
+    assert "u[i].sum()" in source
+    fails(source.replace("u[i].sum()", "u.sum()"), "the loop should give ZCS's u_xx", **names)
+
+
+@pytest.mark.parametrize("broken", [DroppedSecondDerivative(), CutFromTheWeights()])
+def test_trained_error_check_fails_on_a_subtly_wrong_strategy(broken):
+    case = st.TrainedCase("reaction_diffusion", n_functions=4, n_points=100, steps=20, width=16)
+    g = torch.Generator().manual_seed(0)
+    model = st.DeepONet(st.DeepONetConfig(n_sensors=50, width=16, n_features=16)).double()
+    v, x = st.ReactionDiffusion().sample_branch(3, g), st.collocation_points(20, 2, g)
+    values = broken.fields(model, v, x, [(0, 1), (2, 0)])
+    if isinstance(broken, CutFromTheWeights):   # a one-step value check cannot see this bug
+        reference = st.get_strategy("forward").fields(model, v, x, [(0, 1), (2, 0)])
+        assert all(torch.allclose(values[r], reference[r], rtol=1e-10, atol=0) for r in reference)
+    trained = st.trained_accuracy(case, ["zcs", "funcloop", broken])
+    # cut from the weights, the residual's derivatives do not train at all ("should train")
+    fails(cell("05", "for r in trained:"), "trained to a different error than ZCS|should train",
+          trained=trained)
+
+
+def test_order_sweep_check_fails_when_zcs_is_datavect():
+    rows = st.order_sweep(range(1, 4), ["funcloop", "datavect", "forward"], n_functions=4,
+                          n_points=100, width=16)
+    rows += [{**r, "strategy": "zcs"} for r in rows if r["strategy"] == "datavect"]
+    by = {(r["strategy"], r["order"]): r for r in rows if r["status"] == "ok"}
+    fails(cell("05", "top = max(k for k in"), "ZCS should keep several times less",
+          orders=rows, by=by)
+
 # --- Lesson 06 plain torch --------------------------------------------------------------------
 
 # --- Lesson 07/08 plain torch -----------------------------------------------------------------
