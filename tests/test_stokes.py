@@ -167,6 +167,10 @@ def test_bad_field_requests_say_what_exists(call, words):
     (lambda: solve_stokes(8, 0.0, lambda x, y: (0 * x, 0 * x)), ["viscosity", "> 0"]),
     (lambda: StokesCavity().reference(torch.zeros(0, 101)), ["(M, 101)", "M >= 1"]),
     (lambda: StokesCavity().reference(torch.zeros(2, 50)), ["(M, 101)"]),
+    (lambda: stokes_runs.stokes_rows(["zcs"], 2, 8, budget=-1), ["budget", "> 0"]),
+    (lambda: stokes_runs.stokes_rows(["zcs"], 2, 8, width=0), ["width", ">= 1"]),
+    (lambda: stokes_runs.stokes_rows(["magic"], 2, 8), ["'magic'", "zcs"]),
+    (lambda: stokes_runs.train_stokes(steps=1, n_functions=4, batch=8), ["batch", "<= 4"]),
 ])
 def test_bad_solver_input_is_named(call, words):
     with pytest.raises(ValueError) as err:

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from ..checks import check_int
+from ..checks import check_float, check_int
 from ..derivatives import get_strategy
 from ..meters import measure_memory, time_fn
 from ..metrics import relative_l2
@@ -80,14 +80,20 @@ def reference_fields(problem, model, branch, points) -> dict:
 
 
 def predict_stokes_memory(strategy, device, width: int = 128) -> Callable[[int, int], float]:
-    """memory = c0 + c1 M + c2 N + c3 M N, fitted to four tiny steps (as the strategy sweep)."""
-    sizes = [(2, 32), (4, 32), (2, 64), (4, 64)]
+    """memory = c0 + c1 M + c2 N + c3 M N, fitted to four small steps. As in the strategy sweep
+    (:func:`~sciml_teach.experiments.strategy_runs.predict_memory`): saved bytes are exact at any
+    size, while a CUDA peak needs larger steps, each run once before it is measured."""
+    device = torch.device(device)
+    cuda = device.type == "cuda"
+    sizes = [(8, 512), (16, 512), (8, 1024), (16, 1024)] if cuda else [(2, 32), (4, 32), (2, 64), (4, 64)]
     readings = []
     for M, N in sizes:
         problem, branch, points = stokes_inputs(M, N)
         model = stokes_model(problem, width).to(device)
-        readings.append(measure_memory(stokes_step(problem, strategy, model, branch, points, {}),
-                                       device).bytes)
+        step = stokes_step(problem, strategy, model, branch, points, {})
+        if cuda:
+            step()  # warm-up: cuBLAS workspaces and autograd buffers of the first call
+        readings.append(measure_memory(step, device).bytes)
     A = torch.tensor([[1.0, M, N, M * N] for M, N in sizes], dtype=torch.float64)
     c = torch.linalg.solve(A, torch.tensor(readings, dtype=torch.float64))  # (4,)
     return lambda M, N: float(c[0] + c[1] * M + c[2] * N + c[3] * M * N)
@@ -130,7 +136,11 @@ def stokes_rows(strategies: Sequence, n_functions: int | None = None, n_points: 
     device = resolve_device(device)
     M = check_int("n_functions", pick(8, 50) if n_functions is None else n_functions)
     N = check_int("n_points", pick(500, 5000) if n_points is None else n_points)
-    budget = default_memory_budget(device) if budget is None else budget
+    strategies = [get_strategy(s) for s in strategies]   # an unknown name: refused before any work
+    check_int("width", width, minimum=1)
+    check_int("repeats", repeats, minimum=1)
+    budget = default_memory_budget(device) if budget is None else check_float("budget", budget,
+                                                                              positive=True)
     problem, branch, points = stokes_inputs(M, N)
     reference = reference_fields(problem, stokes_model(problem, width), branch, points)
     rows = []
@@ -163,6 +173,7 @@ def train_stokes(strategy="zcs", steps: int | None = None, n_functions: int = 10
     device = resolve_device(device)
     steps = check_int("steps", pick(20, 2000) if steps is None else steps)
     check_int("batch", batch, minimum=1, maximum=n_functions)
+    strategy = get_strategy(strategy)
     problem, branch, points = stokes_inputs(n_functions, n_points, seed)
     model = stokes_model(problem, width, seed).to(device)
     x, = to_model(model, points)
