@@ -49,7 +49,8 @@ def test_gpu_report_targets_are_ratios_read_from_the_rows():
                                          ("full", "none", "amp-fp16", 55, 14.0, 0.10),
                                          ("mixed", "tanh", "amp-fp16", 50 * scale, 16.0 * scale,
                                           0.104)]]},
-        "zcs": {"rows": [{"problem": "reaction_diffusion", "n_functions": 50, "n_points": 4000,
+        "zcs": {"rows": [{"part": "sweep", "problem": "reaction_diffusion", "n_functions": 50,
+                          "n_points": 4000,
                           "strategy": s, "status": "ok", "memory_bytes": m, "step_time_s": t}
                          for s, m, t in [("funcloop", 3000, 5.0), ("datavect", 4000, 2.0),
                                          ("zcs", 100, 0.1)]]},
