@@ -1,6 +1,7 @@
 """Stokes flow (Leng et al. 2024, Sec. 4): our MAC solver against a manufactured solution and its
 order in h; the 3-field DeepONet's output transform; every strategy's residual against the others
 and against finite differences, in float64; bad input; the bench rows."""
+import json
 import math
 
 import numpy as np
@@ -205,3 +206,14 @@ def test_bench_rows_in_quick_mode_are_step_rows_only(monkeypatch):
                                          width=16, progress=seen.append)
     assert [(r["part"], r["problem"], r["strategy"], r["status"]) for r in rows] == \
         [("sweep", "stokes", "zcs", "ok")] and seen == rows
+
+
+def test_bench_zcs_problem_stokes_writes_its_rows(tmp_path, capsys):
+    from sciml_teach.bench.__main__ import main
+    out = tmp_path / "rows.json"
+    assert main(["zcs", "--quick", "--problem", "stokes", "--strategies", "zcs,funcloop",
+                 "--width", "16", "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["part"], r["problem"], r["strategy"], r["status"]) for r in rows] == \
+        [("sweep", "stokes", "zcs", "ok"), ("sweep", "stokes", "funcloop", "ok")]
+    assert "stokes" in capsys.readouterr().out

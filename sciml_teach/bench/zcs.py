@@ -13,6 +13,7 @@ import torch
 from ..derivatives import STRATEGIES
 from ..experiments.strategy_runs import default_cases, strategy_sweep
 from ..experiments.strategy_training import default_trained_cases, order_sweep, trained_accuracy
+from ..experiments.stokes_runs import stokes_bench_rows
 from ..precision import POLICIES
 from ..problems import OPERATOR_PROBLEMS
 from ..quick import pick
@@ -22,6 +23,7 @@ from .args import MAX_THREADS, byte_size, int_in, name_list, parse_bytes
 DESCRIPTION = ("ZCS vs FuncLoop, DataVect and forward mode: time, memory and agreement of one "
                "physics-informed DeepONet training step, errors after training with each, and "
                "cost against PDE order (Leng et al. 2024)")
+PROBLEMS = (*OPERATOR_PROBLEMS, "stokes")  # stokes: a PDE system, rows from stokes_runs.py
 PARTS = ("sweep", "trained", "orders")  # rows carry "part": "sweep", "trained" or "order"
 COLUMNS = ["part", "problem", "order", "n_functions", "n_points", "strategy", "status",
            "step_time_s", "memory_bytes", "max_rel_diff", "rel_l2_error", "error_vs_reference"]
@@ -31,9 +33,8 @@ __all__ = ["COLUMNS", "DESCRIPTION", "add_arguments", "parse_bytes", "run"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strategies", type=name_list(STRATEGIES), default=list(STRATEGIES),
                         help=f"comma-separated, from {', '.join(STRATEGIES)}")
-    parser.add_argument("--problems", type=name_list(OPERATOR_PROBLEMS),
-                        default=list(OPERATOR_PROBLEMS),
-                        help=f"comma-separated, from {', '.join(OPERATOR_PROBLEMS)}")
+    parser.add_argument("--problems", type=name_list(PROBLEMS), default=list(PROBLEMS),
+                        help=f"comma-separated, from {', '.join(PROBLEMS)} (stokes: u, v, p)")
     parser.add_argument("--parts", type=name_list(PARTS), default=["sweep"],
                         help="comma-separated, from sweep (one step over M and N; the default), "
                              "trained (each strategy trained: final errors, Leng et al.'s Table 1), "
@@ -73,6 +74,9 @@ def run(args: argparse.Namespace, device: torch.device,
                                         device=device):
                 progress(row)
                 rows.append(row)
+    if "stokes" in args.problems:  # sweep: one step per strategy; trained: ZCS, full mode only
+        rows += stokes_bench_rows(args.parts, args.strategies, device, args.memory_budget,
+                                  args.width, progress)
     if "orders" in args.parts:
         for row in order_sweep(range(1, 9), args.strategies, budget=args.memory_budget,
                                device=device):
