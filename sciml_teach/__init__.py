@@ -55,6 +55,10 @@ from .experiments.stokes_runs import stokes_errors, stokes_model, stokes_rows, t
 # Mixed-precision FNO (lesson 06)
 from .half_fft import irfftn_half, rfftn_half
 from .experiments import FNOSetting, fno_data, fno_table, run_fno_setting
+from .experiments.resolution_errors import (crossover, grf_inputs, on_grid, resolution_errors,
+                                           spectral_variant, train_reference_fno)
+from .experiments.solver_round_off import solve_burgers_rounded, solver_round_off
+from .viz.resolution import error_vs_resolution
 # Display: live plots, figures, widget panels
 from .viz import (FormatExplorer, LivePlot, PrecisionPanel, bar_chart, gradient_histogram, show,
                   summary_table)
@@ -101,6 +105,8 @@ __all__ = [
     "IndependentDeepONet", "OutputTransform", "StokesCavity", "StokesGrid", "solve_stokes",
     "stokes_errors", "stokes_model", "stokes_rows", "train_stokes",
     "irfftn_half", "rfftn_half", "FNOSetting", "fno_data", "fno_table", "run_fno_setting",
+    "crossover", "grf_inputs", "on_grid", "resolution_errors", "spectral_variant",
+    "train_reference_fno", "solve_burgers_rounded", "solver_round_off", "error_vs_resolution",
     "FormatExplorer", "LivePlot", "PrecisionPanel", "bar_chart", "gradient_histogram", "show",
     "summary_table", "StrategyPanel", "strategy_bars", "sweep_curves",
     "ROUNDING_DRIFT", "TrainedCase", "order_sweep", "trained_accuracy", "account_table", "memory_bars",

@@ -355,4 +355,76 @@ def test_order_sweep_check_fails_when_zcs_is_datavect():
 
 # --- Lesson 06 plain torch --------------------------------------------------------------------
 
+def lesson06_plain_layer():
+    """Lesson 06's plain-torch mixed spectral layer, as the lesson defines it."""
+    import math
+    return run_cell(cell("06", "def plain_mixed_layer("), math=math)["plain_mixed_layer"]
+
+
+def passes_high_modes(x, K):
+    """The modes of x above K, back on the grid: what a layer that forgets to zero them adds."""
+    spectrum = torch.fft.rfft(x.float())                                  # (B, C, N/2 + 1)
+    spectrum[..., :K] = 0
+    return torch.fft.irfft(spectrum, n=x.shape[-1])                       # (B, C, N)
+
+
+@pytest.mark.parametrize("broken", ["keeps every mode", "no 1/sqrt(N)"])
+def test_plain_mixed_layer_check_fails_on_a_broken_layer(broken):
+    import math
+    plain = lesson06_plain_layer()
+    if broken == "keeps every mode":       # the modes above K pass through instead of being zeroed
+        layer = lambda x, w, K: (plain(x, w, K).float() + passes_high_modes(x, K)).half()
+    else:                                  # the 1/sqrt(N) before the contraction forgotten
+        layer = lambda x, w, K: plain(x, w, K) * math.sqrt(x.shape[-1])
+    fails(cell("06", "x16 = torch.randn(8, 16, 128)"), "gives the library's numbers",
+          plain_mixed_layer=layer)
+
+
+def eight_bit_modes(model):
+    """A broken 'float16' variant of ``model``: its mixed spectral layers round the kept modes to
+    float8_e5m2 (2 significand bits, unit roundoff 2^-3) before the float16 contraction."""
+    import math
+    from sciml_teach.models.spectral import contract_pairs, place_low_modes
+
+    class EightBitModes(st.SpectralConv):
+        def forward(self, x):                                             # (B, C, N) -> (B, O, N)
+            x = torch.tanh(x) if self.stabilizer == "tanh" else x
+            n = x.shape[-1]
+            low = torch.view_as_real(torch.fft.rfft(x.float())[..., :self.modes[0]])  # (B, C, K, 2)
+            low = low.to(torch.float8_e5m2).to(torch.float16) / math.sqrt(n)
+            out = contract_pairs(low, self.weight)                        # (B, O, K, 2) float16
+            return st.irfftn_half(place_low_modes(out, [n // 2 + 1]), [n], norm="ortho")
+
+    variant = st.spectral_variant(model, "mixed", torch.float16)
+    for layer in variant.layers:
+        layer.spectral.__class__ = EightBitModes
+    return variant
+
+
+def test_round_off_check_fails_for_a_layer_that_rounds_to_8_bits():
+    from functools import partial
+    data = st.fno_data("burgers")
+    broken = partial(st.resolution_errors, variants={"mixed-float16": eight_bit_modes,
+                                                     "half-float16": eight_bit_modes})
+    names = run_cell(cell("06", "reference = st.train_reference_fno(data, steps)"),
+                     st=st_with(resolution_errors=broken), data=data, steps=30)
+    fails(cell("06", "checked = [train_n, 2 * train_n]"),
+          "float16 round-off stays below the discretisation error",
+          panels=names["panels"], random_rows=names["random_rows"], train_n=data["resolution"])
+
+
+def test_solver_contrast_check_fails_when_float16_is_not_applied():
+    torch.manual_seed(0)
+    fno = st.FNO(st.FNOConfig(modes=(12,), width=24, stabilizer="tanh"))
+    a = st.grf_inputs(2, 1024, 0.1)
+    fine_row = st.resolution_errors(fno, a, [64])[0]
+    u0 = st.grf_inputs(2, 256, 0.1)[:, 0]
+    unrounded = st.solver_round_off(u0, 64, t_end=0.2, dtype=torch.float64)   # "float16" forgotten
+    fails(cell("06", "solver_ratio = solver["), "ruin the classical solver",
+          solver=unrounded, fno_row=fine_row, test_error=0.1)
+    eight_bit = st.resolution_errors(fno, a, [64], variants={"mixed-float16": eight_bit_modes})[0]
+    rounded = st.solver_round_off(u0, 64, t_end=0.2)
+    fails(cell("06", "solver_ratio = solver["), "barely moves",
+          solver=rounded, fno_row=eight_bit, test_error=0.1)
+
 # --- Lesson 07/08 plain torch -----------------------------------------------------------------
