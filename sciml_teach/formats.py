@@ -4,7 +4,9 @@ The facts behind Hayford et al. 2024, Sec. 2-3 (arXiv:2401.16645): float16 tops 
 its smallest normal is 6.1e-5, its smallest subnormal 6.0e-8, and ulp(1.0) = 9.8e-4; bfloat16
 keeps float32's range but ulp(1.0) = 7.8e-3. So Adam's eps = 1e-8 is 0 in float16, and an update
 smaller than half an ulp of the weight is lost: w + lr*g == w. Introduced in
-notebooks/01_floating_point.ipynb.
+notebooks/01_floating_point.ipynb, which first reads these numbers off the bits in plain torch
+(sign, biased exponent, implicit leading 1, subnormals) and checks them against torch.finfo; the
+rest of the course calls this module.
 """
 from __future__ import annotations
 

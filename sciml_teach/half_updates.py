@@ -23,7 +23,9 @@ the same Kahan scheme is the default of the optimi library for bfloat16 paramete
 The inner optimizer's per-weight state (Adam's exp_avg, exp_avg_sq) is stored in the parameters'
 dtype, as torch does for 16-bit parameters: in float16 Adam's second moment and eps = 1e-8
 underflow (lesson 01), so use eps >= 1e-4 there; bfloat16 has float32's range.
-Introduced at the end of notebooks/02_float16_divergence.ipynb.
+Introduced at the end of notebooks/02_float16_divergence.ipynb, which first writes the Adam update,
+the Kahan add and the stochastic-rounding add in plain torch and checks them, loss for loss,
+against these classes.
 """
 from __future__ import annotations
 

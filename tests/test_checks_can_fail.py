@@ -264,7 +264,126 @@ def test_derived_limits_check_fails_when_decoding_is_wrong(broken, message):
           LAYOUT=names["LAYOUT"])
 
 
+def lesson02_remedies(broken: tuple[str, str] | None = None) -> dict:
+    """Lesson 02's plain-torch Adam update, Kahan and stochastic-rounding adds and training loop,
+    with one line of the adds replaced (the broken variant)."""
+    adds = cell("02", "def kahan_add(p, delta, c, generator)")
+    if broken:
+        assert broken[0] in adds, f"lesson 02's adds no longer contain {broken[0]!r}"
+        adds = adds.replace(*broken)
+    names = run_cell(cell("02", "def adam_update("))
+    names.update(run_cell(adds))
+    loop = run_cell(cell("02", "def train_by_hand("), adam_update=names["adam_update"])
+    return {"kahan_add": names["kahan_add"], "stochastic_add": names["stochastic_add"],
+            "train_by_hand": loop["train_by_hand"]}
+
+
+@pytest.mark.parametrize("broken, message", [
+    (("y = delta + c.float()", "y = delta"), "plain-torch kahan update"),        # no compensation
+    (("u < p_up", "u < 0"), "plain-torch stochastic update"),                    # always rounds down
+])
+def test_plain_torch_remedy_check_fails_on_a_broken_remedy(broken, message):
+    fails(cell("02", "by hand vs st.train_pinn_remedies"), message, poisson=st.Poisson1D(),
+          **lesson02_remedies(broken))
+
+
+def test_gradient_drift_check_fails_when_the_half_gradient_is_float32():
+    # The "float16" gradient computed in float32: no drift at all, so the check must fail.
+    same = st.gradient_drift(st.Poisson1D(), steps=100, every=20, dtype="float32")
+    fails(cell("02", "assert end > 0.3 and end > 30 * start"), "drift far from float32", same=same)
+
+
 # --- Lesson 03 plain torch --------------------------------------------------------------------
+
+def _swap_unscale_and_clip(source: str) -> str:
+    lines = source.splitlines()
+    u = next(i for i, line in enumerate(lines) if "scaler.unscale_(optimizer)" in line)
+    c = next(i for i, line in enumerate(lines) if "clip_grad_norm_(" in line)
+    assert c == u + 1, "lesson 03's step should clip right after unscale_"
+    lines[u], lines[c] = lines[c], lines[u]
+    return "\n".join(lines)
+
+
+def _drop_line(needle: str):
+    def edit(source: str) -> str:
+        assert needle in source, f"lesson 03's step no longer contains {needle!r}"
+        return "\n".join(line for line in source.splitlines() if needle not in line)
+    return edit
+
+
+def _replace(old: str, new: str):
+    def edit(source: str) -> str:
+        assert old in source, f"lesson 03's cell no longer contains {old!r}"
+        return source.replace(old, new)
+    return edit
+
+
+def _keep(source: str) -> str:
+    return source
+
+
+@pytest.mark.parametrize("step_edit, run_edit", [
+    (_swap_unscale_and_clip, _keep),                           # clips S x the gradient
+    (_replace("scaler.update()", "scaler.update(65536.0)"), _keep),  # S frozen: every step overflows
+    (_keep, _replace("enabled=dtype == torch.float16", "enabled=False")),  # no scaler for float16
+    (_drop_line("optimizer.zero_grad(set_to_none=True)"), _keep),  # gradients pile up
+    (_replace("dtype=dtype)", "dtype=torch.bfloat16)"), _keep),   # autocast in the wrong dtype
+], ids=["clip-before-unscale", "scale-never-moves", "scaler-off-for-fp16", "no-zero-grad",
+        "wrong-autocast-dtype"])
+def test_plain_amp_step_match_fails_when_the_step_is_broken(step_edit, run_edit):
+    """Lesson 03's own plain AMP step with one deliberate mistake no longer gives st.TrainStep's
+    losses: the lesson's bit-for-bit match check says so."""
+    source = "\n".join([step_edit(cell("03", "def amp_step(")), run_edit(cell("03", "def plain_run(")),
+                        cell("03", "assert plain == library")])
+    fails(source, "bit for bit")
+
+
+def test_plain_amp_step_match_fails_when_the_library_step_differs():
+    """A library step that clips before unscale_ is caught by the same check (the comparison
+    runs both ways)."""
+    class ClipsFirst(st.TrainStep):
+        def __call__(self):
+            self.optimizer.zero_grad(set_to_none=True)
+            with self.policy.autocast_context(self.device):
+                loss = self.loss_fn(self.model)
+            self.scaler.scale(loss).backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.max_norm)
+            self.scaler.unscale_(self.optimizer)
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            return loss.detach()
+    source = "\n".join(cell("03", n) for n in ["def amp_step(", "def plain_run(", "assert plain == library"])
+    fails(source, "bit for bit", st=st_with(TrainStep=ClipsFirst))
+
+
+def test_descent_check_fails_when_L_comes_from_the_mixed_gradient():
+    """The authors' secant uses float32 gradients; one built from the float16 AMP gradients (whose
+    rounding noise dominates the small change between steps) is not theirs."""
+    import dataclasses
+    import math
+    trace = st.descent_trace(st.Poisson1D(), 60)
+    g, theta = trace.grad_mixed, trace.theta
+    wrong = [math.nan] + [((g[i] - g[i - 1]).norm() / (theta[i] - theta[i - 1]).norm()).item()
+                          if math.isfinite(trace.lipschitz[i]) else math.nan for i in range(1, len(g))]
+    fails(cell("03", "secant = ((g[1:]"), "should be st.descent_trace's",
+          descent=dataclasses.replace(trace, lipschitz=wrong))
+
+
+def test_descent_check_fails_when_float16_gradients_flush_to_zero():
+    """A loss in tiny units without the GradScaler: the AMP gradients are all zero, the weights
+    never move, and there is no descent to speak of."""
+    flushed = st.descent_trace(st.Poisson1D(), 40, loss_weight=1e-9, loss_scaling=False)
+    assert all(ip == 0 for ip in flushed.inner), "the test's set-up should flush every gradient"
+    fails(cell("03", "secant = ((g[1:]"), "should hold on most steps", descent=flushed)
+
+
+def test_exercise_03_1_accepts_what_the_lesson_asserts_and_equivalent_forms(capsys):
+    from sciml_teach import exercises
+    for answer in [2.0, 1.995, 1 / 0.6, 0.5, 0.55, torch.tensor(1.9)]:   # factor or fraction kept
+        assert exercises.check("03.1", answer), answer
+    for answer in [1.5, 2.2, 0.7, "2"]:
+        assert not exercises.check("03.1", answer), answer
+    capsys.readouterr()
 
 # --- Lesson 04 plain torch --------------------------------------------------------------------
 
@@ -428,3 +547,45 @@ def test_solver_contrast_check_fails_when_float16_is_not_applied():
           solver=rounded, fno_row=eight_bit, test_error=0.1)
 
 # --- Lesson 07/08 plain torch -----------------------------------------------------------------
+
+def _lesson07_loop(old: str, new: str) -> dict:
+    """Lesson 07's data, zcs_residual and zcs_amp_loop cells (the loop with one edit), on the CPU."""
+    rd, g = st.ReactionDiffusion(), torch.Generator().manual_seed(0)
+    names = dict(rd=rd, report=types.SimpleNamespace(device="cpu"), v_pi=rd.sample_branch(8, g),
+                 x_colloc=st.collocation_points(200, 2, g),
+                 config=st.DeepONetConfig(n_sensors=rd.n_sensors, coord_dims=2, width=32, n_features=32))
+    names = run_cell(cell("07", "v8, x8 = v_pi[:8]"), **names)
+    names = run_cell(cell("07", "def zcs_residual("), **names)
+    loop = cell("07", "def zcs_amp_loop(")
+    assert old in loop, f"lesson 07's loop no longer contains {old!r}"
+    return run_cell(loop.replace(old, new), **names)
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("with torch.autocast(device, dtype=dtype):", "with torch.autocast(device, enabled=False):",
+     "should equal the library's to 1e-6"),                          # float32: AMP forgotten
+    ("scaler.step(optimizer)", "pass", "within 1% of the library's"),  # the step skipped
+])
+def test_zcs_amp_loop_check_fails_on_a_broken_loop(old, new, message):
+    fails(cell("07", "library = [step().item()"), message, **_lesson07_loop(old, new))
+
+
+def _ddp_program(old: str, new: str) -> str:
+    """Lesson 08's per-rank program (its %%writefile cell without the magic line), with one edit."""
+    source = cell("08", "%%writefile $script").split("\n", 1)[1]
+    assert old in source, f"lesson 08's program no longer contains {old!r}"
+    return source.replace(old, new)
+
+
+@pytest.mark.parametrize("old, new, message", [
+    (".div_(world)", "", "1 process x M's gradient"),                  # sums, never averages
+    ("v[rank * share:(rank + 1) * share]", "v", "each of the M = 8 functions once"),  # no split
+])
+def test_ddp_program_check_fails_on_a_broken_program(tmp_path, old, new, message):
+    """Lesson 08's program, broken, run by torchrun on 2 ranks: the lesson's check cell fails."""
+    import os
+    script = tmp_path / "ddp_step.py"
+    script.write_text(_ddp_program(old, new))
+    names = run_cell(cell("08", "st.launch_script(2, script"), os=os, script=str(script),
+                     folder=types.SimpleNamespace(name=str(tmp_path)))
+    fails(cell("08", "reference = torch.cat("), message, rd=st.ReactionDiffusion(), ran=names["ran"])
