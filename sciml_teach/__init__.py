@@ -45,6 +45,8 @@ from .experiments import pinn_step_account, policy_memory_accounts, strategy_mem
 from .experiments.strategy_training import ROUNDING_DRIFT, TrainedCase, order_sweep, trained_accuracy
 # Rescuing pure 16-bit training without float32 master weights (end of lesson 02)
 from .experiments import remedy_optimizer, remedy_ratios, train_pinn_remedies
+# Float16 gradients against float32 gradients: the authors' gradient divergence (lesson 02)
+from .experiments.gradient_drift import GradientDrift, gradient_drift, gradient_gap, trajectory_drift
 # Derivative strategies for physics-informed DeepONets (lessons 04-05)
 from .derivatives import (STRATEGIES, DataVect, DerivativeStrategy, Forward, FuncLoop, ZCS,
                           get_strategy, graph_nodes)
@@ -99,6 +101,7 @@ __all__ = [
     "ScaleTrace", "clipped_step", "clipping_norms", "matmul_errors", "matmul_times", "resume_runs",
     "scale_trace", "initial_errors", "same_weights", "seeded_model", "train_seeds",
     "remedy_optimizer", "remedy_ratios", "train_pinn_remedies",
+    "GradientDrift", "gradient_drift", "gradient_gap", "trajectory_drift",
     "pinn_step_account", "policy_memory_accounts", "strategy_memory_accounts",
     "STRATEGIES", "DataVect", "DerivativeStrategy", "Forward", "FuncLoop", "ZCS", "get_strategy",
     "graph_nodes",
