@@ -26,6 +26,7 @@ from .train_step import TrainStep
 from .training import Callback, History, TrainConfig, train
 from .cuda_graphs import CUDAGraphStep
 from .experiments.launch_runs import launch_rows
+from .experiments.descent import DescentTrace, descent_trace
 # Models
 from .models import FNO, MLP, DeepONet, DeepONetConfig, FNOConfig, SpectralConv, nonfinite_spectral_layers
 # Problems and data
@@ -91,6 +92,7 @@ __all__ = [
     "HalfUpdates", "KahanUpdates", "NearestUpdates", "StochasticRoundingUpdates", "stochastic_round",
     "is_quick", "pick", "set_quick", "format_table", "choose_threads", "use_threads",
     "Callback", "History", "TrainConfig", "TrainStep", "train", "CUDAGraphStep", "launch_rows",
+    "DescentTrace", "descent_trace",
     "FNO", "MLP", "DeepONet", "DeepONetConfig", "FNOConfig", "SpectralConv", "nonfinite_spectral_layers",
     "cache_dir",
     "OPERATOR_PROBLEMS", "BurgersPeriodic", "BurgersPINN", "KirchhoffLovePlate", "Poisson1D",

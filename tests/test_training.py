@@ -151,3 +151,44 @@ def test_lessons_count_saved_bytes_unless_asked_for_the_cuda_peak():
     with pytest.raises(ValueError, match="cuda_peak"):
         st.train(st.MLP([1, 8, 1]), _regression(), st.TrainConfig(steps=2, memory_kind="cuda_peak",
                                                                   device="cpu"))
+
+
+def _plain_amp_losses(dtype: torch.dtype, steps: int, max_norm: float) -> list[float]:
+    """The AMP step written out in plain torch (lesson 03's cell), independent of sciml_teach."""
+    torch.manual_seed(0)
+    model, loss_fn = st.MLP([1, 8, 1]), _regression()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-8)
+    scaler = torch.amp.GradScaler("cpu", enabled=dtype == torch.float16)
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast(device_type="cpu", dtype=dtype):
+            loss = loss_fn(model)
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        scaler.step(optimizer)
+        scaler.update()
+        losses.append(loss.item())
+    return losses
+
+
+@pytest.mark.parametrize("policy, dtype", [("amp-fp16", torch.float16), ("amp-bf16", torch.bfloat16)])
+def test_train_step_is_the_plain_torch_amp_step_bit_for_bit(policy, dtype):
+    plain = _plain_amp_losses(dtype, 25, max_norm=0.5)
+    assert plain != _plain_amp_losses(dtype, 25, max_norm=1e9), "the test's clipping should act"
+    torch.manual_seed(0)
+    step = st.TrainStep(st.MLP([1, 8, 1]), _regression(), policy, max_norm=0.5)
+    assert [step().item() for _ in range(25)] == plain
+    # train() runs the same step, with TrainConfig.max_norm
+    torch.manual_seed(0)
+    history = st.train(st.MLP([1, 8, 1]), _regression(),
+                       st.TrainConfig(steps=25, policy=policy, max_norm=0.5, seed=None, device="cpu"))
+    assert history.loss == plain
+
+
+def test_max_norm_must_be_positive():
+    with pytest.raises(ValueError, match="max_norm"):
+        st.TrainStep(st.MLP([1, 4, 1]), _regression(), max_norm=0.0)
+    with pytest.raises(ValueError, match="max_norm"):
+        st.TrainConfig(max_norm=-1.0)
