@@ -76,6 +76,7 @@ from .distributed import (BACKENDS, COMPRESSIONS, World, allreduce_bytes, bf16_a
                           check_backend, check_split, compression_hook, ddp_device, init_world,
                           leave_world, shard_functions, unwrap_ddp, wrap_ddp)
 from .experiments import DDPConfig, ddp_row, ddp_rows, launch_ddp, torchrun_command, train_ddp
+from .experiments.ddp_launch import launch_script
 from .viz.distributed import ddp_figure
 
 __all__ = [
@@ -119,6 +120,7 @@ __all__ = [
     "step_memory", "train_combination", "CombinationPanel",
     "BACKENDS", "COMPRESSIONS", "World", "allreduce_bytes", "bf16_allreduce_hook", "check_backend",
     "check_split", "compression_hook", "ddp_device", "init_world", "leave_world", "shard_functions",
-    "unwrap_ddp", "wrap_ddp", "DDPConfig", "ddp_row", "ddp_rows", "launch_ddp", "torchrun_command",
+    "unwrap_ddp", "wrap_ddp", "DDPConfig", "ddp_row", "ddp_rows", "launch_ddp", "launch_script",
+    "torchrun_command",
     "train_ddp", "ddp_figure",
 ]

@@ -6,6 +6,7 @@ Worked solutions live in ``solutions/``.
 """
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from dataclasses import dataclass
@@ -19,7 +20,9 @@ from .half_fft import rfftn_half
 from .models import DeepONet, DeepONetConfig
 from .problems import ReactionDiffusion
 from .distributed import allreduce_bytes
-from .experiments import step_memory
+from .experiments import physics_loss, step_memory
+from .problems import collocation_points
+from .train_step import TrainStep
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,71 @@ def _saved_bytes_factor(answer: Any) -> bool:
     factor = 1 / answer if answer < 1 else answer
     low, high = SAVED_FACTOR_RANGE
     return low <= factor <= 1.02 * high
+
+
+# --- lesson 07: the learner's ZCS + AMP loop against the library's step ---------------------------
+
+LOOP_STEPS = 20           # 07.4 trains this many steps ...
+LOOP_FIRST_RTOL = 1e-6    # ... the first loss (no update yet) must match to float32 rounding ...
+LOOP_RTOL = 1e-2          # ... and every loss within 1% (broken loops are off by far more)
+
+
+def _zcs_amp_case():
+    """Lesson 07's loop inputs at a small size, float32 on the CPU: a DeepONet drawn from seed 0,
+    v (4, 50), x (64, 2), the source f = v(x) (4, 64) and the boundary points xb (150, 2)."""
+    rd = ReactionDiffusion()
+    g = torch.Generator().manual_seed(0)
+    v, x = rd.sample_branch(4, g).float(), collocation_points(64, 2, g).float()
+    s = torch.linspace(0, 1, rd.n_boundary)                              # (n,)
+    zero, one = torch.zeros_like(s), torch.ones_like(s)
+    xb = torch.cat([torch.stack([zero, s], 1), torch.stack([one, s], 1),
+                    torch.stack([s, zero], 1)])                           # (3n, 2)
+    torch.manual_seed(0)
+    model = DeepONet(DeepONetConfig(n_sensors=rd.n_sensors, coord_dims=2, width=16, depth=2,
+                                    n_features=16))
+    return rd, model, v, x, rd.source(v, x), xb
+
+
+def _loop_gaps(loop: Callable, dtype: torch.dtype) -> list[float]:
+    """Relative gap, step by step, between ``loop``'s losses and st.TrainStep + ZCS's."""
+    rd, model, v, x, f, xb = _zcs_amp_case()
+    policy = {torch.bfloat16: "amp-bf16", torch.float16: "amp-fp16"}[dtype]
+    step = TrainStep(copy.deepcopy(model), physics_loss(rd, "zcs", v, x), policy, lr=1e-3)
+    library = [step().item() for _ in range(LOOP_STEPS)]
+    mine = [float(loss) for loss in loop(model, v, x, f, xb, LOOP_STEPS, dtype)]
+    if len(mine) != LOOP_STEPS:
+        raise ValueError(f"it returned {len(mine)} losses for {LOOP_STEPS} steps: one per step")
+    return [abs(a / b - 1) for a, b in zip(mine, library)]
+
+
+def _loop_matches_library(loop: Any) -> bool:
+    """07.4: ``loop(model, v, x, f, xb, steps, dtype)`` trains like st.TrainStep with ZCS under
+    amp-bf16 and amp-fp16; says which dtype and step differ (never the right losses)."""
+    if not callable(loop):
+        return False
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)          # a tiny model: one thread is fastest, and never oversubscribes
+    try:
+        with torch.random.fork_rng(devices=[]):            # the learner's random state stays
+            return _loop_verdict(loop)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _loop_verdict(loop: Callable) -> bool:
+    """True when ``loop`` matches the library in bfloat16 and float16; else prints why, False."""
+    for dtype in (torch.bfloat16, torch.float16):
+        try:
+            gaps = _loop_gaps(loop, dtype)
+        except Exception as err:  # noqa: BLE001 -- any error in the learner's loop: say it
+            print(f"[07.4] with dtype={dtype} your loop raised {type(err).__name__}: {err}")
+            return False
+        if gaps[0] > LOOP_FIRST_RTOL or max(gaps) > LOOP_RTOL:
+            worst = max(range(len(gaps)), key=gaps.__getitem__)
+            print(f"[07.4] with dtype={dtype}: first loss off by {gaps[0]:.1e} (allowed "
+                  f"{LOOP_FIRST_RTOL:g}), step {worst} off by {gaps[worst]:.1e} (allowed {LOOP_RTOL:g})")
+            return False
+    return True
 
 
 def _smallest_surviving_power_of_two(w: float, fmt: str) -> float:
@@ -195,6 +263,12 @@ def _int_equals(expected: Callable[[], int]) -> Callable[[Any], bool]:
     return lambda a: _is_int(a) and int(a) == expected()
 
 
+def _whole_number_equals(expected: Callable[[], int]) -> Callable[[Any], bool]:
+    """An int, or a float that is the same whole number (33410.0 counts as 33410); not a bool."""
+    return lambda a: (isinstance(a, numbers.Real) and not isinstance(a, bool)
+                      and math.isfinite(float(a)) and float(a) == expected())
+
+
 def _lesson08_allreduce_bytes() -> int:
     """bfloat16 bytes all-reduced per step for a width-64 DeepONet, built on the meta device: no
     weights are drawn, so checking leaves the learner's random state alone."""
@@ -264,25 +338,40 @@ EXERCISES: dict[str, Exercise] = {
                      "a sum a little above float16's largest number still rounds down to it; use "
                      "st.round_to(N, 'float16') and remember that ties round to even."),
     # Capstone (lesson 07): measured with st.step_memory, so they follow the library
-    "07.1": Exercise("M=8, N=200, width 32: DataVect+fp32's saved bytes over ZCS+amp-bf16's",
+    "07.1": Exercise("M=8, N=200, width 32: DataVect+fp32's saved bytes over ZCS+amp-bf16's "
+                     "(a float ratio, within 5%)",
                      lambda a: _close(_capstone_memory_ratio(("zcs", "amp-bf16"), 8), rel=0.05)(a),
                      "call st.step_memory for both combinations with "
                      "st.DeepONetConfig(width=32, n_features=32) and divide."),
-    "07.2": Exercise("M=1, N=200, width 32: DataVect+fp32's saved bytes over ZCS+fp32's",
+    "07.2": Exercise("M=1, N=200, width 32: DataVect+fp32's saved bytes over ZCS+fp32's "
+                     "(a float ratio, within 5%)",
                      lambda a: _close(_capstone_memory_ratio(("zcs", "fp32"), 1), rel=0.05)(a),
                      "with one function there is nothing for ZCS to share; measure it with "
                      "st.step_memory rather than guessing."),
+    "07.4": Exercise("a function my_zcs_amp_loop(model, v, x, f, xb, steps, dtype) -> a list of "
+                     "`steps` losses (floats), training with ZCS derivatives under autocast to "
+                     "dtype like st.TrainStep(model, st.physics_loss(rd, 'zcs', v, x), 'amp-bf16' "
+                     "or 'amp-fp16', lr=1e-3): 20 steps from the same weights, first loss within "
+                     "1e-6 relative, every loss within 1%, for torch.bfloat16 and torch.float16",
+                     _loop_matches_library,
+                     "compare your blanks with lesson 07's zcs_residual and zcs_amp_loop: z and a "
+                     "need requires_grad=True, every autograd.grad keeps create_graph=True, the whole "
+                     "loss runs under torch.autocast(device, dtype=dtype), and the GradScaler "
+                     "(enabled only for float16) scales, backpropagates, unscales, steps and updates.",
+                     number=False),
     # Beyond one device (lesson 08): what data parallelism sends, and what 16 bits cost it
     "08.1": Exercise("bytes one rank all-reduces per step with bfloat16 gradients, "
-                     "st.DeepONet(st.DeepONetConfig(width=64, n_features=64))",
-                     _int_equals(_lesson08_allreduce_bytes),
-                     "every parameter sends one gradient per step: count the weights and biases "
-                     "of branch, trunk and the output bias, times the bytes of a bfloat16."),
+                     "st.DeepONet(st.DeepONetConfig(width=64, n_features=64)): a whole number "
+                     "of bytes (an int, or a float such as 3.0e4 that is one)",
+                     _whole_number_equals(_lesson08_allreduce_bytes),
+                     "every parameter sends one gradient per step: count the weights (a*b) and "
+                     "biases (b) of every Linear(a, b) that print(model) lists, in branch and "
+                     "trunk, plus the one output bias, times the 2 bytes of a bfloat16."),
     "08.2": Exercise("the largest relative error one rounding to bfloat16 puts on a gradient "
-                     "element (the unit roundoff)",
+                     "element (the unit roundoff u): a float, e.g. 2.0**-k, within 2%",
                      _close(format_facts("bfloat16")["ulp_of_1"] / 2),
-                     "round to nearest errs by at most half an ulp; bfloat16's ulp of 1.0 is in "
-                     "st.format_facts('bfloat16')."),
+                     "round to nearest errs by at most half an ulp; bfloat16's ulp of 1.0 is "
+                     "st.format_facts('bfloat16')['ulp_of_1']."),
 }
 
 

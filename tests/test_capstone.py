@@ -80,3 +80,52 @@ def test_panel_shows_errors_instead_of_raising():
         raise ValueError("unknown derivative strategy 'nope'")
     panel = st.CombinationPanel(broken, ["zcs"], ["fp32"])
     assert panel.on_train() is None and "unknown derivative strategy" in panel.result.value
+
+
+# --- 07.4: the learner's ZCS + AMP loop, checked against st.TrainStep + ZCS ---------------------
+
+def _lesson_loop(edit=("", "")):
+    """Lesson 07's own zcs_residual and zcs_amp_loop (read from the notebook), with one text edit."""
+    import json
+    from pathlib import Path
+    nb = json.loads((Path(__file__).resolve().parent.parent / "notebooks" / "07_capstone_zcs_amp.ipynb").read_text())
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    source = "\n".join(next(s for s in code if s.startswith(f"def {name}(")) for name in ("zcs_residual", "zcs_amp_loop"))
+    assert edit[0] in source, f"lesson 07's loop no longer contains {edit[0]!r}"
+    namespace = {"torch": torch}
+    exec(source.replace(*edit), namespace)
+    return namespace["zcs_amp_loop"]
+
+
+def test_loop_checker_accepts_the_lessons_loop_and_equivalent_forms(capsys):
+    from sciml_teach import exercises
+    assert exercises.check("07.4", _lesson_loop())
+    as_tensor = lambda *args: torch.tensor(_lesson_loop()(*args))            # losses as one tensor
+    reordered = _lesson_loop(("return u_t - D * u_xx + k * u**2 - f", "return k * u * u + u_t - f - D * u_xx"))
+    assert exercises.check("07.4", as_tensor) and exercises.check("07.4", reordered)
+    assert "correct!" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("edit, says", [
+    (("a = torch.ones_like(u, requires_grad=True)", "a = torch.ones_like(u)"), "raised RuntimeError"),
+    (("z = torch.zeros(2, device=x.device, requires_grad=True)", "z = torch.zeros(2, device=x.device)"),
+     "raised RuntimeError"),
+    (("with torch.autocast(device, dtype=dtype):", "with torch.autocast(device, enabled=False):"),
+     "first loss off by"),                                                   # float32, not AMP
+    (("scaler.step(optimizer)", "pass"), "off by"),                       # the step skipped
+    (("optimizer.zero_grad(set_to_none=True)", "pass"), "off by"),          # gradients pile up
+])
+def test_loop_checker_refuses_a_broken_loop_and_says_where(capsys, edit, says):
+    from sciml_teach import exercises
+    assert not exercises.check("07.4", _lesson_loop(edit))
+    out = capsys.readouterr().out
+    assert says in out and "Hint:" in out, out
+
+
+def test_loop_checker_leaves_the_random_state_and_refuses_non_functions():
+    from sciml_teach import exercises
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    exercises.check("07.4", _lesson_loop())
+    assert torch.equal(before, torch.random.get_rng_state())
+    assert not exercises.check("07.4", 3.0) and not exercises.check("07.4", [1.0] * 20)

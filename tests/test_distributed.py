@@ -197,3 +197,39 @@ def test_a_launch_past_its_timeout_leaves_no_process(monkeypatch):
     with pytest.raises(RuntimeError, match="did not finish in 4 s"):
         st.launch_ddp(2, [*SIZES, "--steps", "100000"], timeout_s=4, log=None)
     assert not _marked(mark), "processes outlived the timeout"
+
+
+# --- launch_script: the per-rank program lesson 08 writes, started by torchrun -----------------
+
+RANK_SCRIPT = """import os, sys, time
+sys.stdout.write(f"rank {os.environ['RANK']} of {os.environ['WORLD_SIZE']}\\n")  # one write: whole lines
+time.sleep(float(sys.argv[1]))
+sys.exit(int(sys.argv[2]))
+"""
+
+
+def test_launch_script_runs_every_rank_and_returns_what_they_printed(tmp_path):
+    script = tmp_path / "ranks.py"
+    script.write_text(RANK_SCRIPT)
+    output = st.launch_script(2, script, ["0", "0"], timeout_s=120, log=None)
+    assert sorted(line for line in output.splitlines() if line.startswith("rank")) == ["rank 0 of 2", "rank 1 of 2"]
+
+
+def test_launch_script_failure_timeout_and_missing_file(tmp_path, monkeypatch):
+    script = tmp_path / "ranks.py"
+    script.write_text(RANK_SCRIPT)
+    with pytest.raises(RuntimeError, match="failed \\(exit 1\\)"):          # a rank exits with 3
+        st.launch_script(2, script, ["0", "3"], timeout_s=120, log=None)
+    raising = tmp_path / "raising.py"
+    raising.write_text("def f():\n    raise ValueError('no data on this rank')\nf()\n")
+    with pytest.raises(RuntimeError, match="(?s)Traceback.*ValueError: no data on this rank"):
+        st.launch_script(2, raising, timeout_s=120, log=None)     # the rank's own traceback
+    mark = f"script-{os.getpid()}"
+    monkeypatch.setenv("SCIML_TEACH_TEST_MARK", mark)
+    with pytest.raises(RuntimeError, match="did not finish in 4 s"):
+        st.launch_script(2, script, ["1000", "0"], timeout_s=4, log=None)
+    assert not _marked(mark), "processes outlived the timeout"
+    with pytest.raises(ValueError, match="is not a file: write it first"):
+        st.launch_script(2, tmp_path / "missing.py", log=None)
+    with pytest.raises(ValueError, match="timeout_s"):
+        st.launch_script(2, script, timeout_s=0, log=None)

@@ -89,13 +89,13 @@ class OneRankSkipsScaler(torch.amp.GradScaler):
         super().__init__(*args, **kwargs)
         self._calls = 0
 
-    def step(self, optimizer, *args, **kwargs):
+    def unscale_(self, optimizer):
+        # once per step, whether TrainStep calls it (before clipping) or step() does
+        super().unscale_(optimizer)
         if dist.get_rank() == 1 and self._calls % 5 == 0:
-            self.unscale_(optimizer)
             for found in self._per_optimizer_states[id(optimizer)]["found_inf_per_device"].values():
                 found.fill_(1.0)                     # this rank alone "found" an inf
         self._calls += 1
-        return super().step(optimizer, *args, **kwargs)
 
 
 @dataclass(frozen=True)
