@@ -1,7 +1,8 @@
 """Discretisation error against round-off, over grid resolution: why 16 bits are enough for an FNO.
 
-Tu et al. 2024 (arXiv:2307.15034, Sec. 3) argue that an FNO evaluated on a grid already carries a
-*discretisation error* -- its input function is known only at n points, so every Fourier transform
+Tu et al. 2024 (arXiv:2307.15034; their main theorem, as the abstract states it) argue that an FNO
+evaluated on a grid already carries a *discretisation error* (their "approximation error") -- its
+input function is known only at n points, so every Fourier transform
 inside it is a sum over the grid instead of an integral -- and that the *precision error* of doing
 those sums in half precision is asymptotically of the same order, so full precision buys nothing.
 This module measures both for one FNO (fixed weights) on 1-D inputs:
