@@ -21,6 +21,7 @@ from .models import DeepONet, DeepONetConfig
 from .problems import ReactionDiffusion
 from .distributed import allreduce_bytes
 from .experiments import physics_loss, step_memory
+from .experiments import FNOSetting, fno_data, run_fno_setting
 from .problems import collocation_points
 from .train_step import TrainStep
 
@@ -243,6 +244,23 @@ def _largest_safe_power_of_two_grid() -> int:
     return n
 
 
+def _first_overflowing_scale() -> float:
+    """Smallest 10**k at which lesson 06's un-stabilised mixed FNO overflows on the Burgers data,
+    as the training run's own check finds it (st.run_fno_setting reports "overflow"). The
+    learner's random state is left alone."""
+    data = fno_data("burgers")
+    with torch.random.fork_rng():
+        return next(10.0 ** k for k in range(9)
+                    if run_fno_setting(FNOSetting("mixed", "none", True, 10.0 ** k), data,
+                                       steps=1)["status"] == "overflow")
+
+
+def _is_first_overflowing_scale(a: Any) -> bool:
+    """A number (not a bool) equal to :func:`_first_overflowing_scale`; 1e4 and 10000 both count."""
+    return (isinstance(a, numbers.Real) and not isinstance(a, bool)
+            and math.isclose(float(a), _first_overflowing_scale(), rel_tol=1e-9))
+
+
 def _smallest_overflowing_count() -> int:
     """Smallest N whose sum of N ones (a DFT's zero mode) rounds to inf in float16."""
     largest = int(format_facts("float16")["max"])
@@ -329,12 +347,19 @@ EXERCISES: dict[str, Exercise] = {
                      "differentiate omega w.r.t. z, always picking component d of the gradient, "
                      "request[d] times per coordinate d; keep create_graph=True for every step.",
                      number=False),
-    "06.1": Exercise("largest power-of-two n such that an n x n float16 spectrum after tanh cannot overflow",
-                     _int_equals(_largest_safe_power_of_two_grid),
+    "06.1": Exercise("largest power-of-two n (an int, or a float holding a whole number) such that an "
+                     "n x n float16 spectrum after tanh cannot overflow",
+                     _whole_number_equals(_largest_safe_power_of_two_grid),
                      "an n x n grid sums n * n values of at most 1; compare with float16's largest "
                      "number (st.format_facts('float16'))."),
-    "06.4": Exercise("smallest N such that N, the exact sum of N ones, is inf in float16",
-                     _int_equals(_smallest_overflowing_count),
+    "06.2": Exercise("smallest power of ten input_scale (a number, e.g. 1e3 or 1000) at which the "
+                     "un-stabilised mixed FNO overflows on the Burgers data",
+                     _is_first_overflowing_scale,
+                     "try input_scale = 1, 10, 100, ...: st.nonfinite_spectral_layers on "
+                     "10.0 ** k * data['a_train'][:16], as in the lesson's stress test, or explore()."),
+    "06.4": Exercise("smallest N (an int, or a float holding a whole number) such that N, the exact "
+                     "sum of N ones, is inf in float16",
+                     _whole_number_equals(_smallest_overflowing_count),
                      "a sum a little above float16's largest number still rounds down to it; use "
                      "st.round_to(N, 'float16') and remember that ties round to even."),
     # Capstone (lesson 07): measured with st.step_memory, so they follow the library
