@@ -26,7 +26,7 @@ from ..placement import resolve_device, to_model, upcast
 from ..problems.operators import collocation_points
 from ..problems.stokes import StokesCavity
 from ..quick import is_quick, pick
-from ..training import TrainStep
+from ..train_step import TrainStep
 from .memory_budget import default_memory_budget
 from .strategy_runs import _is_oom, max_rel_diff
 
