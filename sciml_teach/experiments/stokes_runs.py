@@ -2,8 +2,8 @@
 strategy (time, memory, agreement), and a short training run checked against our solver.
 
 The Stokes problem of Leng et al. 2024 (arXiv:2311.00860, Sec. 4; the authors' stokes/main.py):
-DeepONet branch [101, 128, 128, 128], trunk [2, 128, 128, 128], tanh, one DeepONet per field
-("independent"), 5000 domain points, batches of 50 functions out of 1000, Adam lr 5e-4 with
+DeepONet branch [101, 128, 128, 128], trunk [2, 128, 128, 128], tanh, Glorot normal (our MLP's
+initialisation too), one DeepONet per field ("independent"), 5000 domain points, batches of 50 functions out of 1000, Adam lr 5e-4 with
 inverse-time decay (halved after 10,000 steps). Rows have the columns of the strategy sweep
 (:data:`sciml_teach.experiments.strategy_runs.COLUMNS`); ``python -m sciml_teach.bench zcs
 --problems stokes`` prints them. Introduced in notebooks/05_zero_coordinate_shift.ipynb.

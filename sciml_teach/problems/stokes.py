@@ -62,7 +62,8 @@ class StokesCavity:
     n_sensors: int = 101            # m: g is seen at m uniform points of [0, 1] (authors: 101)
     length_scale: float = 0.2       # GRF length scale of g
     perturbation: float = 0.1       # the lid is (1 + perturbation * g(x)) x (1 - x)
-    n_boundary: int = 101           # lid points of the boundary loss
+    n_boundary: int = 101           # lid points of the boundary loss, uniform (the authors draw
+    #                                 4000 on the whole boundary and keep those on the lid)
 
     def __post_init__(self):
         check_float("StokesCavity.viscosity", self.viscosity, positive=True)
