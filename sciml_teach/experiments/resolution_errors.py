@@ -28,6 +28,7 @@ from torch import nn
 from ..checks import check_int
 from ..metrics import relative_l2
 from ..models import FNO
+from ..placement import model_device, resolve_device
 from ..problems.grf import grf_periodic
 from ..training import TrainConfig, train
 from .fno_settings import FNOSetting, fno_model, loss_and_error
@@ -45,7 +46,7 @@ def spectral_variant(model: FNO, precision: str, half_dtype: torch.dtype) -> FNO
     """The same FNO -- the same weights, in float32 -- with its spectral layers in ``precision``
     ("full", "mixed" or "half") and ``half_dtype``; the pointwise layers stay float32."""
     config = replace(model.config, precision=precision, half_dtype=half_dtype)
-    variant = FNO(config)
+    variant = FNO(config).to(model_device(model))
     variant.load_state_dict({k: v.float() for k, v in model.state_dict().items()})
     return variant.eval()
 
@@ -81,6 +82,8 @@ def resolution_errors(model: FNO, a_fine: torch.Tensor, resolutions: Sequence[in
     ``a_fine`` (M, 1, fine) float64 are the input functions on the fine grid (the reference);
     ``variants`` maps a name to a function building the model under test from ``model``
     (default: :func:`default_variants`). "float32" is the plain float32 model's precision error.
+    Everything runs on the model's device: on a GPU the float16 FFTs are cuFFT's own, on a CPU
+    they are emulated (:mod:`sciml_teach.half_fft`).
     """
     if not resolutions:
         raise ValueError("resolutions must list at least one grid size, e.g. [32, 64, 128]")
@@ -88,6 +91,7 @@ def resolution_errors(model: FNO, a_fine: torch.Tensor, resolutions: Sequence[in
     exact = copy.deepcopy(model).double().eval()                         # the float64 FNO
     single = spectral_variant(model, "full", None)                       # float32 throughout
     built = {name: make(model) for name, make in variants.items()}
+    a_fine = a_fine.to(model_device(model))                              # (M, 1, fine)
     rows = []
     with torch.no_grad():
         reference = exact(a_fine)                                        # (M, O, fine) float64
@@ -121,11 +125,13 @@ def crossover(rows: Sequence[dict], key: str) -> dict:
     return {"measured": measured, "order": slope, "extrapolated": extrapolated}
 
 
-def train_reference_fno(data: dict, steps: int, width: int = 24, seed: int = 0) -> FNO:
+def train_reference_fno(data: dict, steps: int, width: int = 24, seed: int = 0,
+                        device: torch.device | str = "auto") -> FNO:
     """An FNO trained in float32 with full-precision tanh-stabilised spectral layers on ``data``
     (from :func:`~sciml_teach.experiments.fno_settings.fno_data`): the fixed model whose errors
-    are measured. On the CPU, in float32, ``steps`` Adam steps."""
+    are measured. ``steps`` Adam steps in float32 on ``device`` (CUDA when present)."""
+    device = resolve_device(device)
     model = fno_model(FNOSetting("full", "tanh", amp=False), data, width, seed)
-    loss_fn, _ = loss_and_error(data, 1.0, 16, torch.device("cpu"), seed)
-    train(model, loss_fn, TrainConfig(steps=steps, lr=3e-3, device="cpu", seed=seed))
+    loss_fn, _ = loss_and_error(data, 1.0, 16, device, seed)
+    train(model, loss_fn, TrainConfig(steps=steps, lr=3e-3, device=str(device), seed=seed))
     return model.eval()
