@@ -62,6 +62,12 @@ from .experiments.resolution_errors import (crossover, grf_inputs, on_grid, reso
                                            spectral_variant, train_reference_fno)
 from .experiments.solver_round_off import solve_burgers_rounded, solver_round_off
 from .viz.resolution import error_vs_resolution
+# Navier-Stokes, the precision schedule, super-resolution, factorised weights (lesson 06, issue 26)
+from .problems import NavierStokesConfig, navier_stokes_dataset, solve_navier_stokes, taylor_green
+from .models.factorized import FactorizedSpectralConv
+from .models.fno import set_spectral_precision
+from .experiments.fno_schedule import SCHEDULE, schedule_rows, superres_rows, train_schedule
+from .experiments.contraction_runs import factorized_rows
 # Display: live plots, figures, widget panels
 from .viz import (FormatExplorer, LivePlot, PrecisionPanel, bar_chart, gradient_histogram, show,
                   summary_table)
@@ -113,6 +119,9 @@ __all__ = [
     "irfftn_half", "rfftn_half", "FNOSetting", "fno_data", "fno_table", "run_fno_setting",
     "crossover", "grf_inputs", "on_grid", "resolution_errors", "spectral_variant",
     "train_reference_fno", "solve_burgers_rounded", "solver_round_off", "error_vs_resolution",
+    "NavierStokesConfig", "navier_stokes_dataset", "solve_navier_stokes", "taylor_green",
+    "FactorizedSpectralConv", "set_spectral_precision", "SCHEDULE", "schedule_rows",
+    "superres_rows", "train_schedule", "factorized_rows",
     "FormatExplorer", "LivePlot", "PrecisionPanel", "bar_chart", "gradient_histogram", "show",
     "summary_table", "StrategyPanel", "strategy_bars", "sweep_curves",
     "ROUNDING_DRIFT", "TrainedCase", "order_sweep", "trained_accuracy", "account_table", "memory_bars",

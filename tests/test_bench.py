@@ -65,3 +65,46 @@ def test_gpu_report_targets_are_ratios_read_from_the_rows():
     assert "error / float32: **1.04**" in lines[6] and "— met" in lines[6]
     assert "memory / ZCS: **30.00**" in lines[7] and "step time / ZCS: **20.00**" in lines[8]
     assert all("not measured" in line for line in target_lines({}))
+
+
+def test_fno_bench_on_navier_stokes_quick(tmp_path, monkeypatch):
+    """``bench fno --problem navier-stokes --quick`` (32^2): Darcy's four rows, a few steps."""
+    monkeypatch.setenv("SCIML_TEACH_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "ns.json"
+    assert main(["fno", "--problem", "navier-stokes", "--quick", "--steps", "2", "--samples",
+                 "16,8", "--settings", "full-fp32,full-amp,mixed-tanh,half-tanh", "--json",
+                 str(out), "--no-progress"]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["part"], r["spectral_precision"], r["stabilizer"]) for r in rows] == [
+        ("settings", "full", "none"), ("settings", "full", "none"), ("settings", "mixed", "tanh"),
+        ("settings", "half", "tanh")]
+    assert all(r["resolution"] == 32 and r["problem"] == "navier-stokes" and r["memory_bytes"] > 0
+               for r in rows)
+
+
+def test_schedule_and_superres_rows(tmp_path, monkeypatch):
+    """What ``--parts schedule,superres`` adds, at a tiny width: the schedule against the three
+    constant precisions, and each FNO's error at n, 2n and 4n."""
+    from sciml_teach.experiments.fno_schedule import phase_steps, schedule_rows, superres_rows
+    from sciml_teach.experiments.fno_settings import fno_data
+    monkeypatch.setenv("SCIML_TEACH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("SCIML_TEACH_QUICK", "1")
+    assert phase_steps(8) == [2, 4, 2] and phase_steps(2000) == [500, 1000, 500]
+    data = fno_data("navier-stokes", samples=(8, 4))
+    rows = schedule_rows(data, "cpu", steps=8, seeds=(0,), width=8, batch=4)
+    assert [r["schedule"] for r in rows] == ["full-fp32", "mixed-tanh", "half-tanh",
+                                             "half->mixed->full"]
+    assert all(r["memory_bytes"] > 0 and r["train_seconds"] > 0 and r["status"] == "ok"
+               for r in rows)
+    superres = superres_rows(data, "cpu", steps=2, width=8, batch=4, n_test=2)
+    assert [(r["schedule"], r["eval_resolution"]) for r in superres] == [
+        (s, n) for s in ("full-fp32", "mixed-tanh") for n in (32, 64, 128)]
+    assert all(r["error_vs_train_res"] > 0 for r in superres)
+
+
+def test_fno_bench_refuses_extras_off_navier_stokes_and_unknown_problems(capsys):
+    assert main(["fno", "--quick", "--parts", "schedule", "--steps", "1"]) == 2
+    assert "navier-stokes only" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["fno", "--problem", "kolmogorov"])
+    assert "invalid choice: 'kolmogorov'" in capsys.readouterr().err

@@ -333,3 +333,53 @@ def test_pair_contraction_keeps_no_block_matrix():
     x = torch.randn(4, 8, 16, 2).half()
     kept = saved_bytes(lambda: contract_pairs(x, w))
     assert kept == x.numel() * 2 + w.numel() * 4
+
+
+@pytest.mark.parametrize("modes,sizes", [((5,), (16,)), ((3, 4), (8, 10))])
+def test_factorized_layer_equals_the_dense_layer_rebuilt_from_its_factors(modes, sizes):
+    """CP factors (TFNO) against a SpectralConv holding sum_r A B K1 K2, all in float64; the half
+    paths (greedy-order real-pair einsum) within float16's rounding of that answer."""
+    from sciml_teach.models.factorized import FactorizedSpectralConv
+    torch.manual_seed(0)
+    factorized = FactorizedSpectralConv(4, 3, modes, rank=5).double()
+    dense = SpectralConv(4, 3, modes).double()
+    dense.load_state_dict({"weight": factorized.dense_weight().detach()})
+    x = torch.randn(2, 4, *sizes, dtype=torch.float64)
+    assert torch.allclose(factorized(x), dense(x), atol=1e-14)
+    expected = direct_spectral_conv(x, torch.view_as_complex(dense.weight), modes)  # explicit DFT
+    assert torch.allclose(factorized(x), expected, atol=1e-12)
+    bounded = torch.rand(2, 4, *sizes) * 2 - 1
+    for precision in ("mixed", "half"):
+        half = FactorizedSpectralConv(4, 3, modes, rank=5, precision=precision,
+                                      half_dtype=torch.float16)
+        half.load_state_dict({k: v.float() for k, v in factorized.state_dict().items()})
+        ref = dense(bounded.double())
+        assert (half(bounded).double() - ref).norm() / ref.norm() < 3e-3, precision
+    with pytest.raises(ValueError, match="rank must be a positive integer"):
+        FactorizedSpectralConv(4, 3, modes, rank=0)
+
+
+def test_factorized_contraction_orders_agree_and_greedy_keeps_fewer_bytes():
+    """Naive left to right keeps a (B, K, R, O, 2) intermediate; opt_einsum's paths do not."""
+    from sciml_teach.experiments.contraction_runs import factorized_rows
+    rows = {r["candidate"]: r for r in factorized_rows(2, 8, (8, 4), 4, torch.float32, "cpu",
+                                                       repeats=1)}
+    assert set(rows) == {"cp-naive", "cp-greedy", "cp-optimal"}
+    assert all(r["max_rel_diff"] < 1e-5 for r in rows.values())
+    # by hand: naive's largest is B K R O 2 = 2*32*4*8*2 float32 numbers
+    assert rows["cp-naive"]["largest_intermediate_bytes"] == 2 * 32 * 4 * 8 * 2 * 4
+    greedy, optimal, naive = rows["cp-greedy"], rows["cp-optimal"], rows["cp-naive"]
+    assert greedy["largest_intermediate_bytes"] <= naive["largest_intermediate_bytes"] / 2
+    assert greedy["intermediate_bytes"] < naive["intermediate_bytes"]
+    # 'optimal' minimises opt_einsum's flop count, not memory: fewest flops of the three
+    assert optimal["flops"] <= greedy["flops"] < naive["flops"]
+
+
+def test_set_spectral_precision_switches_every_layer():
+    from sciml_teach.models.fno import set_spectral_precision
+    model = FNO(FNOConfig(modes=(4,), width=8, precision="half", stabilizer="tanh"))
+    set_spectral_precision(model, "mixed")
+    assert model.config.precision == "mixed"
+    assert {m.precision for m in model.modules() if isinstance(m, SpectralConv)} == {"mixed"}
+    with pytest.raises(ValueError, match="precision must be one of"):
+        set_spectral_precision(model, "quarter")

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one GPU command, run on the device machine from the repository root with $OUT set:
 #   bash tools/gpu_check.sh bench       -- tests, busy/lesson FNO, profile, launch, contraction,
-#                                          precision (one call of at most 9 minutes)
+#                                          Navier-Stokes busy FNO, precision (at most 9 minutes)
+#   bash tools/gpu_check.sh ns          -- Navier-Stokes: busy FNO settings, precision schedule,
+#                                          super-resolution (one call of at most 5 minutes)
 #   bash tools/gpu_check.sh notebooks   -- every lesson and solution in full mode (carry .wheelhouse,
 #                                          built here by tools/wheelhouse.sh)
 #   bash tools/gpu_check.sh dry-run     -- the same plumbing on a CPU, quick sizes (no GPU figures)
@@ -17,7 +19,10 @@ python="${PYTHON:-python3}"
 case "$part" in
   bench)
     "$python" -m sciml_teach.bench gpu-report --out "$results" --budget-s 520 \
-        --only tests,fno-busy,fno,profile,launch,contraction,precision ;;
+        --only tests,fno-busy,fno,profile,launch,contraction,fno-ns,precision ;;
+  ns)
+    "$python" -m sciml_teach.bench gpu-report --out "$results" --budget-s 280 \
+        --only fno-ns,fno-ns-extras,contraction ;;
   notebooks)
     [ -d .wheelhouse ] || { echo "no .wheelhouse/: run tools/wheelhouse.sh here, then carry it" >&2; exit 2; }
     python3 -m venv --system-site-packages /tmp/nbvenv      # sees the machine's CUDA torch
@@ -26,7 +31,7 @@ case "$part" in
     "$python" -m sciml_teach.bench gpu-report --out "$results" --budget-s 540 --only notebooks ;;
   dry-run)
     "$python" -m sciml_teach.bench gpu-report --dry-run --out "$results" ;;
-  *) echo "usage: bash tools/gpu_check.sh bench|notebooks|dry-run" >&2; exit 2 ;;
+  *) echo "usage: bash tools/gpu_check.sh bench|ns|notebooks|dry-run" >&2; exit 2 ;;
 esac
 tar czf "$OUT/results.tgz" -C "$(dirname "$results")" results
 ls -l "$results" "$OUT/results.tgz"

@@ -11,7 +11,11 @@ Markdown page after every part, and writes into ``--out``:
   lesson size (Darcy 128^2), where a GPU step is launch-bound;
 * ``profile`` -- torch.profiler: where those FNO steps spend their time, per kernel and category;
 * ``launch`` -- the Burgers PINN and the lesson-size FNO: eager vs data on the device vs a CUDA
-  graph; ``contraction`` -- the half spectral contraction, einsum vs block GEMM;
+  graph; ``contraction`` -- the half spectral contraction, einsum vs block GEMM, and the
+  CP-factorised (TFNO) contraction in naive vs greedy vs optimal order;
+* ``fno-ns`` -- Navier-Stokes from our own solver at the busy size (256^2, width 64, 32 modes):
+  float32, full+AMP, mixed+tanh and half+tanh; then, at 64^2, the precision schedule against
+  constant precision (three seeds) and zero-shot super-resolution to 128^2 and 256^2;
 * ``precision-wide``, ``precision``, ``zcs`` -- the AMP speed-up of a wide PINN, the paper's
   Burgers PINN under every policy and the ZCS sweep of Leng et al. 2024;
 * ``notebooks`` -- every lesson and solution executed in full mode, several at a time, each with a
@@ -51,6 +55,10 @@ DESCRIPTION = ("the one GPU check: CUDA tests, the benchmarks and profiles at GP
 ROOT = Path(__file__).resolve().parents[2]
 BUSY = ["fno", "--size", "busy", "--steps", "200", "--seeds", "0,1,2", "--settings",
         "full-fp32,full-amp,mixed-tanh"]
+NS_BUSY = ["fno", "--problem", "navier-stokes", "--size", "busy", "--steps", "200", "--settings",
+           "full-fp32,full-amp,mixed-tanh,half-tanh"]
+NS_EXTRAS = ["fno", "--problem", "navier-stokes", "--parts", "schedule,superres", "--resolution",
+             "64", "--samples", "400,100", "--steps", "300", "--seeds", "0,1,2"]
 # name -> (arguments of `python -m sciml_teach.bench` on the GPU, time limit in seconds, the
 # arguments of a --dry-run on the CPU: quick mode, a few steps, the same code paths)
 RUNS = {
@@ -60,6 +68,8 @@ RUNS = {
     "profile": (["profile"], 90, ["profile", "--steps", "1", "--top", "4"]),
     "launch": (["launch"], 90, ["launch", "--steps", "2", "--policies", "fp32,amp-bf16"]),
     "contraction": (["contraction"], 40, ["contraction"]),
+    "fno-ns": (NS_BUSY, 100, [*NS_BUSY[:5], "--steps", "2", *NS_BUSY[-2:]]),
+    "fno-ns-extras": (NS_EXTRAS, 120, [*NS_EXTRAS[:5], "--steps", "2", "--seeds", "0"]),
     "precision-wide": (["precision", "--problem", "poisson1d", "--width", "512", "--depth", "4",
                         "--collocation", "16384", "--steps", "300", "--policies",
                         "fp32,amp-fp16,amp-bf16"], 60,
@@ -70,8 +80,8 @@ RUNS = {
     "zcs": (["zcs"], 170, ["zcs", "--problems", "reaction_diffusion", "--memory-budget", "256MiB"]),
 }
 # the order parts run in: what the open targets need first, so a spent budget drops the rest
-PARTS = ("fno-busy", "profile", "launch", "fno", "contraction", "tests", "precision",
-         "precision-wide", "zcs", "notebooks")
+PARTS = ("fno-busy", "profile", "launch", "fno", "contraction", "fno-ns", "tests", "precision",
+         "precision-wide", "zcs", "fno-ns-extras", "notebooks")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -29,7 +29,8 @@ from ..models.spectral import PRECISIONS, STABILIZERS
 from ..placement import to_model, upcast
 from ..precision import get_policy
 from ..progress import progress
-from ..problems import BurgersConfig, DarcyConfig, burgers_dataset, darcy_dataset
+from ..problems import (BurgersConfig, DarcyConfig, NavierStokesConfig, burgers_dataset,
+                        darcy_dataset, navier_stokes_dataset)
 from ..quick import pick
 from ..tables import format_table
 from ..training import Callback, TrainConfig, train
@@ -56,6 +57,7 @@ class FNOSetting:
 
 
 SIZE_NAMES = ("lesson", "busy")
+PROBLEMS = ("darcy", "burgers", "navier-stokes")   # what fno_data generates
 
 
 @dataclass(frozen=True)
@@ -114,41 +116,46 @@ def policy_name(setting: FNOSetting, device: torch.device) -> str:
 
 def fno_data(problem: str, resolution: int | None = None,
              samples: tuple[int, int] | None = None, modes: tuple[int, ...] | None = None) -> dict:
-    """Normalised train/test tensors (B, 1, *N) for ``problem`` ("darcy" or "burgers"), the
-    FNO's modes, and an input scale at which un-stabilised float16 spectra overflow.
+    """Normalised train/test tensors (B, 1, *N) for ``problem`` (one of :data:`PROBLEMS`), the
+    FNO's modes, an input scale at which un-stabilised float16 spectra overflow, and the
+    normalisation (``a_mean``, ``a_std``, ``u_std``) that other resolutions' data must share.
 
-    ``resolution`` (Darcy cells per side; default 32 quick, 64 full) and ``samples`` (train,
+    ``resolution`` (2-D grid points per side; default 32 quick, 64 full) and ``samples`` (train,
     test; default 96/32 quick, 1000/200 full) size the data set; the GPU report uses 128x128.
-    ``modes`` overrides the Fourier modes per axis (Darcy: 16 from 128 cells on, else 8 quick,
-    12 full; the busy size keeps 32).
+    ``modes`` overrides the Fourier modes per axis (2-D: 16 from 128 points on, else 8 quick,
+    12 full; the busy size keeps 32). Navier-Stokes learns w(0) -> w(1) (Li et al.'s set-up,
+    :mod:`sciml_teach.problems.navier_stokes_data`).
     """
+    check_choice("problem", problem, PROBLEMS)
     n_train, n_test = samples or (pick(96, 1000), pick(32, 200))
     if min(n_train, n_test) < 1:
         raise ValueError(f"samples must be two positive counts (train, test), got {samples!r}")
-    if problem == "darcy":
+    if problem in ("darcy", "navier-stokes"):
         n = resolution or pick(32, 64)
         modes = tuple(modes) if modes else (16, 16) if n >= 128 else pick((8, 8), (12, 12))
         stress = 1e3
         if n < 2 * modes[0]:  # say so before solving hundreds of PDEs, not in the first layer
             raise ValueError(f"resolution {n} is too coarse for {modes} Fourier modes: use a "
                              f"resolution of at least {2 * modes[0]}")
-        data = darcy_dataset(n_train + n_test, DarcyConfig(resolution=n))
-        a, u = data["a"], data["u"]                                   # (M, n, n)
-    elif problem == "burgers":
+        if problem == "darcy":
+            data = darcy_dataset(n_train + n_test, DarcyConfig(resolution=n))
+            a, u = data["a"], data["u"]                               # (M, n, n)
+        else:
+            data = navier_stokes_dataset(n_train + n_test, NavierStokesConfig(resolution=n))
+            a, u = data["w0"], data["w1"]                             # (M, n, n)
+    else:
         config = BurgersConfig(resolution=pick(64, 256), solver_resolution=pick(256, 1024),
                                dt=pick(2e-3, 1e-3))
         data = burgers_dataset(n_train + n_test, config)
         a, u = data["u0"], data["u"]                                  # (M, N)
         modes, stress = tuple(modes) if modes else pick((12,), (16,)), 1e4  # 64-256 points: a
         #                                                  DFT grows values less than 2-D
-    else:
-        raise ValueError(f"unknown problem {problem!r}; valid: darcy, burgers")
     a, u = a[:, None], u[:, None]                                     # (M, 1, *N)
-    a = (a - a[:n_train].mean()) / a[:n_train].std()
-    u = u / u[:n_train].std()
+    a_mean, a_std, u_std = a[:n_train].mean().item(), a[:n_train].std().item(), u[:n_train].std().item()
+    a, u = (a - a_mean) / a_std, u / u_std
     return {"a_train": a[:n_train], "u_train": u[:n_train], "a_test": a[n_train:],
             "u_test": u[n_train:], "modes": modes, "resolution": a.shape[-1], "problem": problem,
-            "stress_scale": stress}
+            "stress_scale": stress, "a_mean": a_mean, "a_std": a_std, "u_std": u_std}
 
 
 def loss_and_error(data: dict, scale: float, batch: int, device: torch.device, seed: int = 0):
@@ -185,7 +192,16 @@ def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str 
                     steps: int | None = None, callbacks: Sequence[Callback] = (),
                     memory: str = "autograd_saved", seed: int = 0, width: int | None = None,
                     batch: int | None = None) -> dict:
-    """Train one configuration on ``data`` (from :func:`fno_data`) and return its row.
+    """Train one configuration on ``data`` (from :func:`fno_data`) and return its row (the
+    arguments as :func:`train_fno_setting`'s)."""
+    return train_fno_setting(setting, data, device, steps, callbacks, memory, seed, width, batch)[0]
+
+
+def train_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str = "auto",
+                      steps: int | None = None, callbacks: Sequence[Callback] = (),
+                      memory: str = "autograd_saved", seed: int = 0, width: int | None = None,
+                      batch: int | None = None) -> tuple[dict, FNO]:
+    """Train one configuration on ``data`` (from :func:`fno_data`): its row and the trained FNO.
 
     ``steps`` defaults to 150 in quick mode and 2000 otherwise; ``callbacks`` go to the
     training loop (a live plot, for instance). ``device="auto"`` picks CUDA when present.
@@ -208,7 +224,7 @@ def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str 
     with policy.autocast_context(device):
         bad = nonfinite_spectral_layers(model, probe)
     if bad:
-        return {**row, "status": "overflow", "note": f"inf/NaN from {bad[0]}"}
+        return {**row, "status": "overflow", "note": f"inf/NaN from {bad[0]}"}, model
     loss_fn, error_fn = loss_and_error(data, setting.input_scale, batch, device, seed)
     steps = steps or pick(150, 2000)
     # ERROR_POINTS test errors per run, so the live error panel draws a curve (diagnostics
@@ -222,7 +238,7 @@ def run_fno_setting(setting: FNOSetting, data: dict, device: torch.device | str 
     status = history.status if math.isfinite(error) else "diverged"
     return {**row, "status": status, "rel_l2_error": error, "note": history.reason,
             "throughput": batch / history.median_step_time_s,
-            "memory_bytes": history.memory_bytes[-1]}
+            "memory_bytes": history.memory_bytes[-1]}, model
 
 
 def with_memory_ratio(rows: Sequence[dict]) -> list[dict]:
@@ -269,8 +285,9 @@ def fno_table_rows(problem: str, stress_scale: float | None = None, steps: int |
     for name in names or ():
         check_choice("settings", name, SETTING_NAMES)
     spec = fno_size(size)
-    if size == "busy" and problem != "darcy":
-        raise ValueError(f"the busy size is a 2-D Darcy size; got problem {problem!r} (use darcy)")
+    if size == "busy" and problem == "burgers":
+        raise ValueError("the busy size is a 2-D size; got problem 'burgers' (use darcy or "
+                         "navier-stokes)")
     device = resolve_device(device)
     data = fno_data(problem, resolution or spec.resolution, samples or spec.samples, spec.modes)
     chosen = [s for s in settings(stress_scale or data["stress_scale"])

@@ -7,14 +7,14 @@ Introduced in notebooks/06_fno_mixed_precision.ipynb.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
 
 from ..checks import check_choice, check_int, check_tensor
 from ..half_fft import HALF_DTYPES
-from .spectral import PRECISIONS, STABILIZERS, SpectralConv
+from .spectral import PRECISIONS, STABILIZERS, FourierLayerBase, SpectralConv
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,21 @@ class FNO(nn.Module):
         return self.project(v)                                    # (B, out, *N)
 
 
+def set_spectral_precision(model: nn.Module, precision: str) -> None:
+    """Switch every spectral layer of ``model`` (and an FNO's config) to ``precision``, in place.
+
+    The seam of the precision schedule (Tu et al. 2024, arXiv:2307.15034; their training code
+    switches the Fourier layers half -> mixed -> full at two chosen epochs): the weights are
+    float32 in every precision, so training simply continues. Lesson 06, Navier-Stokes section.
+    """
+    check_choice("precision", precision, PRECISIONS)
+    for module in model.modules():
+        if isinstance(module, FourierLayerBase):
+            module.precision = precision
+        if isinstance(module, FNO):
+            module.config = replace(module.config, precision=precision)
+
+
 def nonfinite_spectral_layers(model: nn.Module, a: torch.Tensor) -> list[str]:
     """Names of the spectral layers whose output has inf/NaN on input ``a`` (run without grad).
 
@@ -123,7 +138,7 @@ def nonfinite_spectral_layers(model: nn.Module, a: torch.Tensor) -> list[str]:
     hooks = [module.register_forward_hook(
                  lambda mod, inp, out, name=name: bad.append(name) if not torch.isfinite(out).all()
                  else None)
-             for name, module in model.named_modules() if isinstance(module, SpectralConv)]
+             for name, module in model.named_modules() if isinstance(module, FourierLayerBase)]
     try:
         with torch.no_grad():
             model(a)

@@ -159,49 +159,47 @@ def _ortho(sizes: Sequence[int]) -> float:
     return 1.0 / math.sqrt(math.prod(sizes))
 
 
-def _full_path(x: torch.Tensor, weight: torch.Tensor, modes, half_dtype) -> torch.Tensor:
+def _full_path(x: torch.Tensor, layer: "FourierLayerBase", half_dtype) -> torch.Tensor:
     """float32 (or float64) FFT, complex contraction and inverse FFT (``half_dtype`` unused: every
     path has the same signature)."""
-    dims, sizes = len(modes), x.shape[2:]
+    dims, sizes = len(layer.modes), x.shape[2:]
     x = x.to(torch.promote_types(x.dtype, torch.float32))                 # half inputs -> float32
     spectrum = rfftn(x, dims)                                             # (B, C, *Nf) complex
-    w = torch.view_as_complex(weight.to(x.dtype))                         # (C, O, *K) complex
-    low = torch.einsum("bc...,co...->bo...", keep_low_modes(spectrum, modes), w)  # (B, O, *K)
+    low = layer.contract_complex(keep_low_modes(spectrum, layer.modes))   # (B, O, *K) complex
     return torch.fft.irfftn(place_low_modes(low, _freq_shape(sizes)), s=sizes,
                             dim=tuple(range(-dims, 0)))                   # (B, O, *N)
 
 
-def _mixed_path(x: torch.Tensor, weight: torch.Tensor, modes, half_dtype) -> torch.Tensor:
+def _mixed_path(x: torch.Tensor, layer: "FourierLayerBase", half_dtype) -> torch.Tensor:
     """float32 forward FFT, then contraction and inverse FFT in half (Tu et al., Sec. 4.1)."""
-    dims, sizes = len(modes), x.shape[2:]
+    dims, sizes = len(layer.modes), x.shape[2:]
     spectrum = rfftn(x.float(), dims)                                     # (B, C, *Nf) complex64
-    low = torch.view_as_real(keep_low_modes(spectrum, modes)).to(half_dtype)  # (B, C, *K, 2)
-    out = contract_pairs(low * _ortho(sizes), weight)                     # (B, O, *K, 2) half
+    low = torch.view_as_real(keep_low_modes(spectrum, layer.modes)).to(half_dtype)  # (B, C, *K, 2)
+    out = layer.contract_half(low * _ortho(sizes))                        # (B, O, *K, 2) half
     return irfftn_half(place_low_modes(out, _freq_shape(sizes)), sizes, norm="ortho")  # (B, O, *N)
 
 
-def _half_path(x: torch.Tensor, weight: torch.Tensor, modes, half_dtype) -> torch.Tensor:
+def _half_path(x: torch.Tensor, layer: "FourierLayerBase", half_dtype) -> torch.Tensor:
     """Forward FFT, contraction and inverse FFT all in half."""
     sizes = x.shape[2:]
-    spectrum = rfftn_half(x, len(modes), half_dtype)                      # (B, C, *Nf, 2) half
-    low = keep_low_modes(spectrum, modes) * _ortho(sizes)                 # (B, C, *K, 2) half
-    out = contract_pairs(low, weight)                                     # (B, O, *K, 2) half
+    spectrum = rfftn_half(x, len(layer.modes), half_dtype)                # (B, C, *Nf, 2) half
+    low = keep_low_modes(spectrum, layer.modes) * _ortho(sizes)           # (B, C, *K, 2) half
+    out = layer.contract_half(low)                                        # (B, O, *K, 2) half
     return irfftn_half(place_low_modes(out, _freq_shape(sizes)), sizes, norm="ortho")  # (B, O, *N)
 
 
 _PATHS = {"full": _full_path, "mixed": _mixed_path, "half": _half_path}
 
 
-class SpectralConv(nn.Module):
-    """Spectral convolution on the lowest ``modes`` Fourier modes (1-D or 2-D).
+class FourierLayerBase(nn.Module):
+    """What every spectral convolution shares: checks, the stabiliser and the three precision
+    paths. Abstract: a subclass stores its weights and defines the two contractions,
+    ``contract_complex`` (complex (B, C, *K) -> (B, O, *K)) and ``contract_half`` (real pairs
+    (B, C, *K, 2) in half -> (B, O, *K, 2)). Final subclasses: :class:`SpectralConv` (dense
+    weights) and :class:`~sciml_teach.models.factorized.FactorizedSpectralConv` (CP factors)."""
 
-    ``half_dtype``: the dtype of the half parts; ``None`` follows autocast (its dtype when
-    autocast is on) and is float16 otherwise. float16 is what overflows at 65504.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, modes: Sequence[int],
-                 precision: str = "full", stabilizer: str = "none",
-                 half_dtype: torch.dtype | None = None):
+    def __init__(self, in_channels: int, out_channels: int, modes: Sequence[int], precision: str,
+                 stabilizer: str, half_dtype: torch.dtype | None):
         super().__init__()
         if precision not in PRECISIONS:
             raise ValueError(f"unknown spectral precision {precision!r}; valid: {', '.join(PRECISIONS)}")
@@ -212,17 +210,20 @@ class SpectralConv(nn.Module):
         if len(modes) not in (1, 2) or any(m < 1 for m in modes):
             raise ValueError(f"modes must be 1 or 2 positive ints, got {tuple(modes)}")
         self.modes, self.precision, self.stabilizer = tuple(modes), precision, stabilizer
-        self.half_dtype = half_dtype
-        kept = ((2 * modes[0], modes[1]) if len(modes) == 2 else (modes[0],))
-        scale = 1.0 / (in_channels * out_channels)
-        # Complex weights in view_as_real layout: (C, O, *K, 2), float32 so GradScaler can unscale.
-        self.weight = nn.Parameter(scale * torch.rand(in_channels, out_channels, *kept, 2))
+        self.half_dtype, self.in_channels, self.out_channels = half_dtype, in_channels, out_channels
+        self.kept = ((2 * modes[0], modes[1]) if len(modes) == 2 else (modes[0],))  # (*K)
+
+    def contract_complex(self, low: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def contract_half(self, low: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
 
     def _check(self, x: torch.Tensor) -> None:
         dims = len(self.modes)
-        if x.dim() != 2 + dims or x.shape[1] != self.weight.shape[0]:
-            raise ValueError(f"SpectralConv expects (B, {self.weight.shape[0]}, *N) with {dims} "
-                             f"grid axes, got {tuple(x.shape)}")
+        if x.dim() != 2 + dims or x.shape[1] != self.in_channels:
+            raise ValueError(f"{type(self).__name__} expects (B, {self.in_channels}, *N) with "
+                             f"{dims} grid axes, got {tuple(x.shape)}")
         limits = list(x.shape[2:-1]) + [x.shape[-1] // 2 + 1]
         if dims == 2:
             limits[0] = x.shape[2] // 2
@@ -244,9 +245,9 @@ class SpectralConv(nn.Module):
            not tanh(x), for backward);
         2. forward real FFT: float32 for "full" and "mixed", half for "half";
         3. keep the lowest modes;
-        4. multiply by the weights and sum over channels: complex float32 ("full") or one
-           batched real matrix product per mode in half precision ("mixed", "half"), on modes
-           already divided by sqrt(N), half of the inverse FFT's normalisation;
+        4. multiply by the weights and sum over channels: complex float32 ("full") or in half
+           precision on real pairs ("mixed", "half"), on modes already divided by sqrt(N), half
+           of the inverse FFT's normalisation;
         5. zero-fill the other modes and inverse FFT in the precision of step 4.
 
         The output is float32 for "full" and half otherwise; autocast is switched off inside,
@@ -257,12 +258,37 @@ class SpectralConv(nn.Module):
         half_dtype = self._resolve_half_dtype(device_type)
         if x.shape[0] == 0:  # no inputs: the FFT libraries refuse an empty batch, the answer is empty
             dtype = torch.promote_types(x.dtype, torch.float32) if self.precision == "full" else half_dtype
-            return x.new_zeros((0, self.weight.shape[1], *x.shape[2:]), dtype=dtype)  # (0, O, *N)
+            return x.new_zeros((0, self.out_channels, *x.shape[2:]), dtype=dtype)  # (0, O, *N)
         if self.stabilizer == "tanh":
             x = stabilise(x)
         with torch.autocast(device_type, enabled=False):
-            return _PATHS[self.precision](x, self.weight, self.modes, half_dtype)
+            return _PATHS[self.precision](x, self, half_dtype)
 
     def extra_repr(self) -> str:
         return (f"modes={self.modes}, precision={self.precision!r}, "
                 f"stabilizer={self.stabilizer!r}, half_dtype={self.half_dtype}")
+
+
+class SpectralConv(FourierLayerBase):
+    """Spectral convolution on the lowest ``modes`` Fourier modes (1-D or 2-D), dense weights.
+
+    ``half_dtype``: the dtype of the half parts; ``None`` follows autocast (its dtype when
+    autocast is on) and is float16 otherwise. float16 is what overflows at 65504.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, modes: Sequence[int],
+                 precision: str = "full", stabilizer: str = "none",
+                 half_dtype: torch.dtype | None = None):
+        super().__init__(in_channels, out_channels, modes, precision, stabilizer, half_dtype)
+        scale = 1.0 / (in_channels * out_channels)
+        # Complex weights in view_as_real layout: (C, O, *K, 2), float32 so GradScaler can unscale.
+        self.weight = nn.Parameter(scale * torch.rand(in_channels, out_channels, *self.kept, 2))
+
+    def contract_complex(self, low: torch.Tensor) -> torch.Tensor:
+        """(B, C, *K) complex -> (B, O, *K): einsum with the weights in low's precision."""
+        w = torch.view_as_complex(self.weight.to(low.real.dtype))          # (C, O, *K) complex
+        return torch.einsum("bc...,co...->bo...", low, w)
+
+    def contract_half(self, low: torch.Tensor) -> torch.Tensor:
+        """(B, C, *K, 2) half -> (B, O, *K, 2): one batched real GEMM per mode."""
+        return contract_pairs(low, self.weight)

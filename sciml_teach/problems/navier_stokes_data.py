@@ -52,18 +52,21 @@ class NavierStokesConfig:
 
 
 def _solve_all(n_samples: int, config: NavierStokesConfig, seed: int) -> dict:
-    """w0 and w(T) on the solver's grid, (M, s, s) float32; a diverged flow is a ValueError."""
+    """w0 and w(T) on the solver's grid, (M, s, s) float32; a diverged flow is a ValueError.
+    The flows are solved on the GPU when there is one (float64 either way)."""
+    device = "cuda" if torch.cuda.is_available() else "cpu"
     generator = torch.Generator().manual_seed(seed)
     w0 = initial_vorticity(n_samples, config.grid, config.alpha, config.tau, generator)
     chunks = list(torch.split(w0, CHUNK))
     w1 = []
     for chunk in progress(chunks, f"solving Navier-Stokes ({config.grid}^2)"):
-        solution = solve_navier_stokes(chunk, config.t_final, config.dt, config.viscosity)
+        solution = solve_navier_stokes(chunk.to(device), config.t_final, config.dt,
+                                       config.viscosity)
         if solution.diverged.any():
             raise ValueError(f"Navier-Stokes diverged for {int(solution.diverged.sum())} of "
                              f"{len(chunk)} flows at dt={config.dt} (CFL {solution.cfl:.2f}); "
                              f"use a smaller NavierStokesConfig.dt")
-        w1.append(solution.w)
+        w1.append(solution.w.cpu())
     return {"w0": w0.float(), "w1": torch.cat(w1).float()}
 
 
