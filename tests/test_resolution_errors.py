@@ -59,6 +59,20 @@ def test_discretisation_error_falls_first_order_and_round_off_stays_flat(small_f
         assert 2 < r["mixed-bfloat16"] / r["mixed-float16"] < 40, "bfloat16 has 3 bits fewer: ~8x"
 
 
+def test_the_saw_tooth_coordinate_sets_the_first_order(small_fno, monkeypatch):
+    """With a smooth periodic coordinate, sin(2 pi x), instead of the saw-tooth x, the same FNO's
+    discretisation error falls to float64 round-off: the first order comes from x's jump."""
+    import sciml_teach.models.fno as fno_module
+    a = grf_inputs(2, 4096, 0.1)
+    saw_tooth = resolution_errors(small_fno, a, [64, 256])
+    plain = fno_module.grid_coordinates
+    monkeypatch.setattr(fno_module, "grid_coordinates",
+                        lambda sizes, like: torch.sin(2 * math.pi * plain(sizes, like)))
+    smooth = resolution_errors(small_fno, a, [64, 256])
+    assert saw_tooth[1]["discretisation"] > 1e-5, saw_tooth
+    assert smooth[1]["discretisation"] < 1e-12, smooth
+
+
 def test_crossover_on_rows_with_known_answer():
     rows = [{"n": n, "discretisation": 1.0 / n, "p": 1e-3} for n in [64, 256, 1024, 4096]]
     fit = crossover(rows, "p")
