@@ -73,6 +73,21 @@ def test_the_saw_tooth_coordinate_sets_the_first_order(small_fno, monkeypatch):
     assert smooth[1]["discretisation"] < 1e-12, smooth
 
 
+def test_two_dimensional_grids_show_the_same_picture():
+    torch.manual_seed(0)
+    model = FNO(FNOConfig(modes=(4, 4), width=8, layers=2, projection=16, stabilizer="tanh"))
+    with torch.no_grad():
+        for layer in model.layers:
+            layer.spectral.weight.mul_(20.0)
+    a = grf_inputs(2, 128, 0.1, dims=2)                                      # (2, 1, 128, 128)
+    assert on_grid(a, 16).shape == (2, 1, 16, 16)
+    assert torch.equal(on_grid(a, 16)[0, 0, 3, 5], a[0, 0, 24, 40])         # the point (3/16, 5/16)
+    rows = resolution_errors(model.eval(), a, [16, 32])
+    assert rows[1]["discretisation"] < 0.75 * rows[0]["discretisation"], rows
+    for r in rows:
+        assert r["float32"] < 1e-5 < r["mixed-float16"] < r["discretisation"], r
+
+
 def test_crossover_on_rows_with_known_answer():
     rows = [{"n": n, "discretisation": 1.0 / n, "p": 1e-3} for n in [64, 256, 1024, 4096]]
     fit = crossover(rows, "p")

@@ -5,7 +5,7 @@ evaluated on a grid already carries a *discretisation error* (their "approximati
 input function is known only at n points, so every Fourier transform
 inside it is a sum over the grid instead of an integral -- and that the *precision error* of doing
 those sums in half precision is asymptotically of the same order, so full precision buys nothing.
-This module measures both for one FNO (fixed weights) on 1-D inputs:
+This module measures both for one FNO (fixed weights) on 1-D or 2-D inputs:
 
 * discretisation error at n: the float64 FNO on the n-point grid against the float64 FNO on a much
   finer grid (``fine`` points), compared at the same n points;
@@ -56,23 +56,27 @@ def default_variants() -> dict[str, Callable[[FNO], nn.Module]]:
     return {variant_name(p, d): (lambda m, p=p, d=d: spectral_variant(m, p, d)) for p, d in VARIANTS}
 
 
-def grf_inputs(n_functions: int, fine: int, length_scale: float, seed: int = 0) -> torch.Tensor:
-    """Periodic GRF inputs of unit pointwise variance on ``fine`` points: (M, 1, fine), float64.
+def grf_inputs(n_functions: int, fine: int, length_scale: float, seed: int = 0,
+               dims: int = 1) -> torch.Tensor:
+    """Periodic GRF inputs of unit pointwise variance with ``fine`` points per axis:
+    (M, 1, fine) for ``dims=1``, (M, 1, fine, fine) for ``dims=2``; float64.
 
     A field drawn this way is a trigonometric polynomial, so taking every (fine / n)-th value is
-    sampling the same function exactly on a coarser n-point grid.
+    sampling the same function exactly on a coarser grid of n points per axis.
     """
     check_int("n_functions", n_functions, minimum=1)
     generator = torch.Generator().manual_seed(seed)
-    return grf_periodic(n_functions, fine, 1, length_scale, 1.0, generator)[:, None]  # (M, 1, fine)
+    return grf_periodic(n_functions, fine, dims, length_scale, 1.0, generator)[:, None]  # (M, 1, *fine)
 
 
 def on_grid(a_fine: torch.Tensor, n: int) -> torch.Tensor:
-    """The values of (M, C, fine) at the n points j/n: (M, C, n); n must divide fine."""
+    """The values of (M, C, *fine) -- 1-D or 2-D -- at the points j/n of each axis: (M, C, *n);
+    n must divide fine."""
     fine = a_fine.shape[-1]
     if n < 1 or fine % n:
         raise ValueError(f"resolution must divide the fine grid's {fine} points, got {n}")
-    return a_fine[..., ::fine // n].contiguous()                         # (M, C, n)
+    axes = (slice(None), slice(None)) + (slice(None, None, fine // n),) * (a_fine.dim() - 2)
+    return a_fine[axes].contiguous()                                     # (M, C, *n)
 
 
 def resolution_errors(model: FNO, a_fine: torch.Tensor, resolutions: Sequence[int],
