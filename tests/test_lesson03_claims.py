@@ -33,3 +33,14 @@ def test_amp_matches_fp32_whatever_the_float16_kernels(onednn):
         ratio = median_error_ratio()
     assert ratio <= FACTOR, f"median amp-fp16 / fp32 error = {ratio:.2f} (oneDNN {onednn})"
 
+
+
+@pytest.mark.parametrize("onednn", [True, False], ids=["onednn", "no-onednn"])
+def test_descent_condition_holds_whatever_the_float16_kernels(onednn):
+    """Lesson 03's descent check (c = 4e-3, quick mode's 150 steps): the condition holds on most
+    steps and, where it holds, the AMP gradient has a positive inner product with float32's."""
+    with torch.backends.mkldnn.flags(enabled=onednn):
+        trace = st.descent_trace(st.Poisson1D(), 150, device="cpu")
+    holds = trace.holds(4e-3)
+    assert sum(holds) >= 0.75 * len(holds), f"holds on {sum(holds)} of {len(holds)} (oneDNN {onednn})"
+    assert all(ip > 0 for ip, h in zip(trace.inner, holds) if h)
