@@ -17,6 +17,9 @@ the traffic for about one 16-bit rounding of every gradient. ``bf16_compress_hoo
 on gloo (CPUs) :func:`bf16_allreduce_hook` is ours, on the same pattern.
 
 Nothing here communicates by hand: the process group, DDP and the hooks are torch.distributed's.
+Lesson 08 first writes these steps in plain torch, as the file every rank runs (``ddp_step.py``:
+``init_process_group``, the split by rank, DDP, a 16-bit hook, one step) and checks its gradient
+against one process's; these functions are that program's library form.
 Launch with ``torchrun --nproc_per_node=2 -m sciml_teach.bench ddp`` (``--standalone`` chooses a
 free port); without torchrun, :func:`init_world` makes a world of one process. Introduced in
 notebooks/08_beyond_one_device.ipynb.
