@@ -4,7 +4,8 @@ clipping after ``unscale_``, the scaler in a checkpoint, TF32 and tensor-core-fr
 The recipe is PyTorch's (``torch.amp`` documentation, "Automatic Mixed Precision examples":
 gradient clipping, saving/resuming; "TensorFloat-32 on Ampere devices"); the loss scaling is
 Micikevicius et al. 2018 ("Mixed Precision Training", arXiv:1710.03740, Sec. 3.2) as used by
-Hayford et al. 2024, Sec. 3. Introduced in notebooks/03_amp_recovery.ipynb, "AMP in practice".
+Hayford et al. 2024, Sec. 3. Introduced in notebooks/03_amp_recovery.ipynb: the loss scale in
+"The loss scale at work", the rest in the optional part "Optional — AMP in practice on a GPU".
 """
 from __future__ import annotations
 
