@@ -472,6 +472,82 @@ def test_order_sweep_check_fails_when_zcs_is_datavect():
     fails(cell("05", "top = max(k for k in"), "ZCS should keep several times less",
           orders=rows, by=by)
 
+
+# --- Lesson 05: Stokes flow (issue 27, helper H7) ---------------------------------------------
+
+def _stokes_names():
+    """The Stokes section's set-up cells run: per_field, stacked, zcs_stokes, stokes, net3, g, xy."""
+    return run_cell("\n".join(cell("05", needle) for needle in [
+        "def per_field(", "def zcs_stokes(", "stokes = st.StokesCavity()"]))
+
+
+class _Skewed(st.StokesCavity):
+    """A Stokes problem whose ``strategy`` (or every strategy) returns u_xx 0.1 % off: a subtly
+    wrong second derivative."""
+
+    def __init__(self, strategy=None):
+        super().__init__()
+        object.__setattr__(self, "_broken", strategy)
+
+    def fields(self, model, strategy, branch, points):
+        f = super().fields(model, strategy, branch, points)
+        if self._broken in (None, strategy):
+            f["u"][(2, 0)] = f["u"][(2, 0)] * 1.001
+        return f
+
+
+def test_stokes_by_hand_check_fails_without_the_output_transform():
+    source = cell("05", "def per_field(") + "\n" + cell("05", "def zcs_stokes(")
+    old = "uvp = [f * w for f, w in zip(split(model, g, s), walls)]"
+    assert old in source, "lesson 05's zcs_stokes no longer applies the transform this way"
+    names = run_cell(source.replace(old, "uvp = list(split(model, g, s))"))  # walls forgotten
+    fails(cell("05", "stokes = st.StokesCavity()"), "hand-written vector ZCS", **names)
+
+
+def test_stokes_per_field_memory_check_fails_when_stacking_costs_nothing():
+    names = _stokes_names()
+    names["stacked"] = names["per_field"]              # the broken variant: no joint output
+    fails(cell("05", "runs = {\"by hand, stacked\""), "slicing the joint output", **names)
+
+
+def test_stokes_strategy_check_fails_on_a_wrong_derivative():
+    names = _stokes_names()
+    fails(cell("05", "residuals = {name: stokes.residual("), "should give ZCS's Stokes residual",
+          stokes=_Skewed("datavect"), net3=names["net3"], g=names["g"], xy=names["xy"])
+
+
+def test_stokes_finite_difference_check_fails_on_a_wrong_derivative():
+    names = _stokes_names()
+    fails(cell("05", 'u_net = stokes.field_model(net3, "u")'), "u_xx should match differences",
+          stokes=_Skewed(), net3=names["net3"], g=names["g"], xy=names["xy"])
+
+
+def test_stokes_memory_check_fails_when_zcs_is_datavect():
+    def rows_zcs_is_datavect(strategies, **kwargs):
+        rows = st.stokes_rows(["funcloop", "datavect"], **{**kwargs, "width": 16, "n_points": 64})
+        return rows + [{**r, "strategy": "zcs"} for r in rows if r["strategy"] == "datavect"]
+    fails(cell("05", "stokes_rows = st.stokes_rows("), "ZCS keeps several times less",
+          st=st_with(stokes_rows=rows_zcs_is_datavect))
+
+
+def test_stokes_solver_check_fails_on_a_first_order_solver():
+    def first_order(n, mu, walls, forcing=None):
+        grid = st.solve_stokes(n, mu, walls, forcing)
+        return st.StokesGrid(u=grid.u + 1.0 / n, v=grid.v, p=grid.p)   # an O(h) error in u
+    fails(cell("05", "for n in (16, 32, 64):"), "second order in h",
+          st=st_with(solve_stokes=first_order))
+
+
+def test_stokes_bottom_pressure_check_fails_when_p_is_zero_there():
+    class ZeroBottom(st.StokesCavity):
+        def reference(self, branch, n=64):
+            centres, ref = super().reference(branch, n)
+            p = ref["p"].reshape(-1, n, n).clone()
+            p[:, :, 0] = 0.0                                   # the bottom row of cells
+            return centres, {**ref, "p": p.reshape(-1, n * n)}
+    fails(cell("05", "ax.streamplot("), "the exact p is not constant on the bottom",
+          stokes=ZeroBottom())
+
 # --- Lesson 06 plain torch --------------------------------------------------------------------
 
 def lesson06_plain_layer():
