@@ -24,6 +24,7 @@ from .experiments import physics_loss, step_memory
 from .experiments import FNOSetting, fno_data, run_fno_setting
 from .problems import collocation_points
 from .train_step import TrainStep
+from .teach.attempts import record_attempt
 
 
 @dataclass(frozen=True)
@@ -442,7 +443,9 @@ def check(exercise_id: str, answer: Any) -> Verdict:
         return Verdict(False)
     if exercise.number:
         answer = _as_number(exercise_id, answer)
-    if exercise.is_correct(answer):
+    correct = bool(exercise.is_correct(answer))
+    record_attempt(exercise_id, correct)  # one line in ./.sciml_teach_attempts.jsonl (docs/teaching.md)
+    if correct:
         print(f"[{exercise_id}] correct!")
         return Verdict(True)
     print(f"[{exercise_id}] not quite. Hint: {exercise.hint}")

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 os.environ.setdefault("SCIML_TEACH_QUICK", "1")
+os.environ.setdefault("SCIML_TEACH_ATTEMPTS", "0")  # checks record no attempt files in the repository
 
 # Under pytest-xdist (`-n 2`, the README's test command) every worker gets one torch thread: two
 # workers with torch's default of one thread per core would oversubscribe a 2-core machine, and

@@ -1,5 +1,5 @@
 """The teacher's kit: a student release graded with nbgrader, attempts recorded locally, and the
-command line that writes and summarises them (``python -m sciml_teach.course release|progress``).
+command line that writes and summarises them (``python -m sciml_teach.teach release|progress``).
 
 :mod:`.release` turns the lessons into an nbgrader course (answer cells, hidden autograder tests,
 the worked solutions inside ``### BEGIN SOLUTION`` regions) and a student copy without them;

@@ -26,6 +26,8 @@ import re
 import shutil
 from pathlib import Path
 
+from .. import course
+
 ROOT = Path(__file__).resolve().parents[2]            # a clone of the course repository
 STUB = "# YOUR CODE HERE: replace None above by your answer"
 _ANSWER = re.compile(r"^(answer_\d+)\s*=\s*None\b.*$", re.MULTILINE)
@@ -173,7 +175,7 @@ def _clear_regions(code: str) -> str:
 
 
 NBGRADER_CONFIG = '''\
-# nbgrader's settings for this course, written by `python -m sciml_teach.course release`.
+# nbgrader's settings for this course, written by `python -m sciml_teach.teach release`.
 import os
 os.environ.setdefault("SCIML_TEACH_QUICK", "1")     # grade in quick mode (about a minute a lesson)
 os.environ.setdefault("SCIML_TEACH_ATTEMPTS", "0")  # grading is not a learner's attempt
@@ -183,6 +185,19 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(os.path.dirname(os.path.a
 c.ClearSolutions.code_stub = {{"python": {stub!r}}}
 c.Execute.timeout = 900                              # seconds per cell: lessons train in some cells
 '''
+
+
+STUDENT_README = """\
+# sciml_teach: the lessons
+
+Open the notebooks in `notebooks/` with Jupyter (`pip install "sciml_teach @ git+{url}"` first) and run
+them top to bottom. Each lesson ends with exercises: replace `None` by your answer and run the check
+cell; it says *correct* or gives a hint. Graded exercises are marked "Autograded".
+
+Each check appends one line to `.sciml_teach_attempts.jsonl` in the notebook's folder: the exercise
+id, whether the answer was right and the time (UTC) -- not your answer, not your name; nothing is
+sent anywhere. Hand the file in if your teacher asks; set `SCIML_TEACH_ATTEMPTS=0` to turn it off.
+"""
 
 
 def lesson_paths(root: Path = ROOT) -> list[tuple[Path, Path | None]]:
@@ -219,6 +234,8 @@ def release(out: Path, instructor: bool, root: Path = ROOT) -> list[Path]:
                   else out / "notebooks" / lesson.name)
         _write(source if instructor else student_notebook(source), target)
         written.append(target)
+    if not instructor:
+        (out / "README.md").write_text(STUDENT_README.format(url=course.REPO_URL))
     if instructor:
         (out / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(stub=STUB))
         shutil.copytree(root / "solutions", out / "solutions")
