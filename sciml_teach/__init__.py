@@ -67,6 +67,7 @@ from .problems import NavierStokesConfig, navier_stokes_dataset, solve_navier_st
 from .models.factorized import FactorizedSpectralConv
 from .models.fno import set_spectral_precision
 from .experiments.fno_schedule import SCHEDULE, schedule_rows, superres_rows, train_schedule
+from .experiments.fno_settings import train_fno_setting
 from .experiments.contraction_runs import factorized_rows
 # Display: live plots, figures, widget panels
 from .viz import (FormatExplorer, LivePlot, PrecisionPanel, bar_chart, gradient_histogram, show,
@@ -121,7 +122,7 @@ __all__ = [
     "train_reference_fno", "solve_burgers_rounded", "solver_round_off", "error_vs_resolution",
     "NavierStokesConfig", "navier_stokes_dataset", "solve_navier_stokes", "taylor_green",
     "FactorizedSpectralConv", "set_spectral_precision", "SCHEDULE", "schedule_rows",
-    "superres_rows", "train_schedule", "factorized_rows",
+    "superres_rows", "train_schedule", "factorized_rows", "train_fno_setting",
     "FormatExplorer", "LivePlot", "PrecisionPanel", "bar_chart", "gradient_histogram", "show",
     "summary_table", "StrategyPanel", "strategy_bars", "sweep_curves",
     "ROUNDING_DRIFT", "TrainedCase", "order_sweep", "trained_accuracy", "account_table", "memory_bars",

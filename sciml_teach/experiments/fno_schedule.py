@@ -119,18 +119,18 @@ def evaluate(model: FNO, policy: str, a: torch.Tensor, u: torch.Tensor) -> float
 
 def superres_rows(data: dict, device: torch.device | str = "auto", steps: int | None = None,
                   seed: int = 0, width: int | None = None, batch: int | None = None,
-                  n_test: int | None = None) -> list[dict]:
+                  n_test: int | None = None, trained: dict | None = None) -> list[dict]:
     """Each FNO of :data:`SUPERRES` trained at n, its test error at n, 2n and 4n on ``n_test``
-    flows (rows with ``part="superres"``; ``error_vs_train_res``: the error over that at n)."""
+    flows (rows with ``part="superres"``; ``error_vs_train_res``: the error over that at n).
+    ``trained`` ({name: (row, model)} from :func:`train_fno_setting`) skips the training."""
     device = resolve_device(device)
     tests, rows = superres_data(data, n_test), []
     for name in SUPERRES:
-        setting = CONSTANT[name]
-        row, model = train_fno_setting(setting, data, device, steps, seed=seed, width=width,
-                                       batch=batch)
+        row, model = (trained or {}).get(name) or train_fno_setting(
+            CONSTANT[name], data, device, steps, seed=seed, width=width, batch=batch)
         errors = {n: evaluate(model, row["policy"], a, u) for n, (a, u) in tests.items()}
         base = errors[data["resolution"]]
-        rows += [{"part": "superres", "schedule": name, "seed": seed, "status": row["status"],
+        rows += [{"part": "superres", "schedule": name, "seed": row["seed"], "status": row["status"],
                   "train_resolution": data["resolution"], "eval_resolution": n,
                   "rel_l2_error": e, "error_vs_train_res": e / base} for n, e in errors.items()]
     return rows
