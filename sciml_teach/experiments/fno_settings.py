@@ -1,7 +1,7 @@
 """FNO settings: full vs mixed vs half spectral layers, with and without tanh.
 
 Tu et al. 2024 (arXiv:2307.15034), Sec. 5 / Table 1 on your hardware: an FNO trained on Darcy
-flow (or 1-D Burgers) under each spectral precision, with and without the tanh stabiliser, with
+flow, 2-D Navier-Stokes (both from our own solvers) or 1-D Burgers under each spectral precision, with and without the tanh stabiliser, with
 the foundation's AMP policy around it. A stress setting multiplies the inputs by
 ``--stress-scale`` (the same data in other units): the un-stabilised float16 spectrum overflows.
 
@@ -62,7 +62,7 @@ PROBLEMS = ("darcy", "burgers", "navier-stokes")   # what fno_data generates
 
 @dataclass(frozen=True)
 class FNOSize:
-    """How big one FNO run is: the grid, the network and the batch (Darcy flow in 2-D).
+    """How big one FNO run is: the grid, the network and the batch (2-D: Darcy or Navier-Stokes).
 
     ``lesson`` is the size lessons and the default benchmark train; ``busy`` is one where the
     arithmetic, not kernel launches, sets a GPU's step time: 256 x 256 grid, 64 channels, 32
