@@ -8,7 +8,8 @@
    the glossary (docs/glossary.md, its lesson links pointed at the lesson pages), the API
    reference, the results pages with CPU quick runs measured now;
 3. runs Sphinx with -W (every warning is an error) and checks the HTML: internal links resolve,
-   every lesson page shows a figure, no page shows a traceback.
+   every lesson page shows a figure, no page shows a traceback;
+4. writes each lesson's slides (reveal.js, served from the site: no CDN) beside its page.
 
 ``--only 00,01`` builds those lessons alone (for development: links to the others then dangle,
 so warnings are reported, not fatal).
@@ -23,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's sciml_teach
 
 from sitegen import BUILD, DOCS, GENERATED, LESSON_FOLDERS, ROOT  # noqa: E402
-from sitegen import api, checks, execute, lessons, results  # noqa: E402
+from sitegen import api, checks, execute, lessons, results, slides  # noqa: E402
 
 
 def parse_args(argv):
@@ -62,6 +63,14 @@ def write_pages(executed: dict[Path, Path], cpu_files: list[Path]) -> list[Path]
     return pages
 
 
+def write_slides(executed: dict[Path, Path], out: Path) -> list[Path]:
+    """Each lesson's reveal.js deck beside its page, course/notebooks/X.slides.html, made from the
+    executed copy (no second run), with reveal.js served from the site (sitegen/slides.py)."""
+    slides.copy_assets(out)
+    return [slides.build_deck(copy, out / "course" / "notebooks" / f"{source.stem}.slides.html", out)
+            for source, copy in executed.items() if source.parent.name == "notebooks"]
+
+
 def sphinx(out: Path, strict: bool) -> int:
     from sphinx.cmd.build import build_main
     flags = ["-W", "--keep-going"] if strict else []
@@ -88,6 +97,8 @@ def main(argv=None) -> int:
     strict = not args.only
     status = sphinx(args.out, strict)
     done("sphinx")
+    decks = write_slides(executed, args.out)
+    done(f"{len(decks)} slide decks")
     problems = checks.broken_links(args.out) + checks.lesson_problems(args.out, pages)
     for problem in problems:
         print(f"site check: {problem}", file=sys.stderr)

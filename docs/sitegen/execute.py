@@ -18,7 +18,7 @@ import nbformat
 from . import BUILD, ROOT
 
 CACHE = BUILD / "executed"
-ENV = {"SCIML_TEACH_QUICK": "1", "SCIML_TEACH_PROGRESS": "0", "MPLBACKEND": "Agg"}
+ENV = {"SCIML_TEACH_QUICK": "1", "SCIML_TEACH_PROGRESS": "0", "SCIML_TEACH_ATTEMPTS": "0", "MPLBACKEND": "Agg"}
 
 
 class NotebookFailed(RuntimeError):

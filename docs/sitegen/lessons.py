@@ -51,7 +51,9 @@ def card(fields: dict[str, str], repo_path: str, built: str) -> str:
               "small sizes, few steps). Timings and errors on your machine, in full mode or on a "
               "GPU, will differ: run the lesson to see yours.\n",
               _button("primary", course.colab_url(repo_path), "Open in Colab") + " "
-              + _button("secondary", course.binder_url(repo_path), "Launch on Binder"),
+              + _button("secondary", course.binder_url(repo_path), "Launch on Binder")
+              + (" " + _button("secondary", f"{Path(repo_path).stem}.slides.html", "Slides")
+                 if repo_path.startswith("notebooks/") else ""),
               "```"]
     return "\n".join(lines)
 
