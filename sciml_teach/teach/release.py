@@ -49,12 +49,12 @@ def _src(cell: dict) -> str:
 
 
 def exercise_cells(nb: dict) -> list[int]:
-    """Indices of the cells of the ``## Exercises`` section (heading excluded)."""
+    """Indices of the cells of the ``## Exercises`` section, its heading's cell included."""
     inside, found = False, []
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] == "markdown" and _src(cell).startswith("## "):
             inside = _src(cell).startswith("## Exercises")
-        elif inside:
+        if inside:
             found.append(i)
     return found
 
