@@ -57,3 +57,18 @@ def test_each_lesson_has_a_deck_that_runs_on_the_sites_own_reveal_js(lesson):
     assert remote == [], f"{lesson}'s slides fetched from the network: {remote}"
     assert any(u.endswith(f"/{slides.ASSETS}/reveal.js/dist/reveal.js") for u in requests), requests
     assert n_slides >= 3 and shown == 1, f"{lesson}: {n_slides} slides, {shown} shown"
+
+
+def test_a_decks_links_to_course_pages_point_at_the_sites_html(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# T\nsee [the loop](../docs/custom_loop.md) and "
+                                      "[a file](https://example.org/a.md)"),
+        nbformat.v4.new_code_cell("x = 1")])
+    source = tmp_path / "lesson.ipynb"
+    nbformat.write(nb, source)
+    html = slides.build_deck(source, tmp_path / "course" / "notebooks" / "x.slides.html", tmp_path)
+    text = html.read_text()
+    assert 'href="../../custom_loop.html"' in text and 'href="https://example.org/a.md"' in text
+    assert 'src="../../slides-assets/reveal.js/dist/reveal.js"' not in text  # loaded through require
+    assert "../../slides-assets/reveal.js/dist/reveal.css" in text
+    assert "https://cdn" not in text and "unpkg.com" not in text   # no MathJax, Mermaid or reveal CDN

@@ -11,6 +11,7 @@ template's two other remote loads (MathJax, Mermaid) are left out: lessons' form
 """
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tarfile
@@ -19,12 +20,15 @@ from pathlib import Path
 import nbformat
 
 from . import BUILD
-from .lessons import _BADGE
+from .lessons import _BADGE, site_links
 from .widgets import freeze_widgets
 
 PACKAGES = {"reveal.js": "4.6.1", "requirejs": "2.3.7", "jquery": "3.7.1"}   # npm registry
 VENDOR = BUILD / "slides-vendor"
 ASSETS = "slides-assets"             # the site's folder holding them
+# A relative link to a page (X.md, X.ipynb) is X.html on the site; Sphinx rewrites those on the
+# lesson page, the deck is raw HTML and needs it done here.
+_HTML_LINK = re.compile(r"\]\((?![a-z]+:)([^)#\s]+)\.(?:md|ipynb)(#[^)\s]*)?\)")
 
 
 def slide_types(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -90,9 +94,9 @@ def build_deck(executed: Path, target: Path, site: Path) -> Path:
     from nbconvert import SlidesExporter
     nb = nbformat.read(executed, as_version=4)
     freeze_widgets(nb)                       # panels as their last image, as on the lesson page
-    for cell in nb.cells:                    # the remote Colab badge image, as on the lesson page
-        if cell.cell_type == "markdown":
-            cell.source = _BADGE.sub("", cell.source)
+    for cell in nb.cells:                    # as on the lesson page: no remote Colab badge image,
+        if cell.cell_type == "markdown":     # links to docs pages pointed at the site's pages
+            cell.source = _HTML_LINK.sub(r"](\1.html\2)", site_links(_BADGE.sub("", cell.source)))
     slide_types(nb)
     prefix = Path(*[".."] * len(target.parent.relative_to(site).parts)) / ASSETS
     exporter = SlidesExporter(reveal_url_prefix=f"{prefix.as_posix()}/reveal.js", reveal_scroll=True,
