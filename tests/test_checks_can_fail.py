@@ -8,6 +8,7 @@ nothing. nbval runs the same cells on the real thing and expects them to pass; t
 show that each check tells one from the other. Broken variants are injected by name: a cell sees
 an ``st`` whose one function is replaced, or inputs computed from a broken run.
 """
+import dataclasses
 import json
 import statistics
 import types
@@ -621,6 +622,79 @@ def test_solver_contrast_check_fails_when_float16_is_not_applied():
     rounded = st.solver_round_off(u0, 64, t_end=0.2)
     fails(cell("06", "solver_ratio = solver["), "barely moves",
           solver=rounded, fno_row=eight_bit, test_error=0.1)
+
+# --- Lesson 06: Navier-Stokes, super-resolution, schedule, factorised weights (issue 26, H6) ---
+
+def _first_order(solve):
+    """A solver whose error has an O(dt) part: what dropping Heun's corrector would give."""
+    def broken(w0, t_final, dt, *args, **kwargs):
+        result = solve(w0, t_final, dt, *args, **kwargs)
+        return dataclasses.replace(result, w=result.w + 1e-2 * dt * w0)
+    return broken
+
+
+def test_navier_stokes_order_check_fails_on_a_first_order_solver():
+    import math
+    fails(cell("06", "st.taylor_green(16, 0.0, nu)"), "second order in time",
+          st=st_with(solve_navier_stokes=_first_order(st.solve_navier_stokes)), math=math)
+
+
+def _worse(fn, name, factor=1.5, key="rel_l2_error"):
+    """``fn`` whose rows for ``name`` have ``key`` multiplied by ``factor``."""
+    def broken(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        if isinstance(out, tuple):                                 # (row, model)
+            row, model = out
+            hit = name in (row.get("schedule"), f"{row['spectral_precision']}-{row['stabilizer']}"
+                           if "spectral_precision" in row else None)
+            return ({**row, key: row[key] * factor} if hit else row), model
+        return [{**r, key: r[key] * factor} if r.get("schedule") == name and
+                r.get("eval_resolution", 0) > r.get("train_resolution", 1e9) else r for r in out]
+    return broken
+
+
+@pytest.fixture(scope="module")
+def ns_section():
+    """The Navier-Stokes training cell, run once (quick mode) for the checks after it."""
+    return run_cell(cell("06", 'st.fno_data("navier-stokes"'))
+
+
+def test_navier_stokes_accuracy_check_fails_when_mixed_is_worse():
+    """mixed + tanh made worse than the check allows: 10% + 0.05 above full precision's error."""
+    seen = {}
+
+    def broken(setting, *args, **kwargs):
+        row, model = st.train_fno_setting(setting, *args, **kwargs)
+        if setting.precision == "full":
+            seen["full"] = row["rel_l2_error"]
+            return row, model
+        return {**row, "rel_l2_error": 1.1 * seen["full"] + 0.05}, model
+    fails(cell("06", 'st.fno_data("navier-stokes"'), "as accurate as full precision on Navier-Stokes",
+          st=st_with(train_fno_setting=broken))
+
+
+def test_superres_check_fails_when_mixed_loses_more_at_4n(ns_section):
+    names = {k: ns_section[k] for k in ("data", "trained")}
+    fails(cell("06", "st.superres_rows(data, trained=trained)"), "loses no more at 4n",
+          st=st_with(superres_rows=_worse(st.superres_rows, "mixed-tanh", 1.3, "error_vs_train_res")),
+          **names)
+
+
+def test_schedule_check_fails_when_the_schedule_ends_worse(ns_section):
+    names = {k: ns_section[k] for k in ("data", "steps", "width", "batch", "full_ns", "mixed_ns")}
+    fails(cell("06", "st.train_schedule(data"), "ends as accurate as full precision",
+          st=st_with(train_schedule=_worse(st.train_schedule, "half->mixed->full", 2.0)), **names)
+
+
+def test_contraction_order_check_fails_when_greedy_is_left_to_right(monkeypatch):
+    import math
+    from sciml_teach.experiments import contraction_runs
+    names = run_cell(cell("06", 'torch.einsum("cr,or,xr,yr->coxy"'), math=math)
+    naive = contraction_runs.order_path
+    monkeypatch.setattr(contraction_runs, "order_path",
+                        lambda order, eq, shapes: naive("naive", eq, shapes))
+    fails(cell("06", "st.factorized_rows("), "greedy order keeps less", **names)
+
 
 # --- Lesson 07/08 plain torch -----------------------------------------------------------------
 
