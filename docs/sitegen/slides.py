@@ -60,7 +60,8 @@ def vendor() -> Path:
                    check=True, capture_output=True, timeout=300)
     for name, version in PACKAGES.items():
         with tarfile.open(VENDOR / f"{name}-{version}.tgz") as tar:
-            tar.extractall(VENDOR / name, filter="data")
+            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # Python >= 3.10.12
+            tar.extractall(VENDOR / name, **safe)
     done.write_text(" ".join(specs) + "\n")
     return VENDOR
 
