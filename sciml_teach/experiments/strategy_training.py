@@ -42,6 +42,8 @@ from .strategy_runs import make_model
 # policy: float rounding, amplified over the run. Measured on reaction-diffusion (CPU): float64, 0 to
 # the printed digits after 30 steps; float32, 2e-8 to 6e-8 after 30 steps and up to 3.2e-5 after
 # 200 (M=10, N=500, width 64). A derivative bug moved it by 3e-3 (u_xx dropped) to 7e-2 (lesson 05).
+# Fourth order is touchier: the plate agreed to 1e-16 in float64 and 4e-7 in float32 after 60 steps
+# (M=6, N=150), but its float32 full-mode runs (200 steps, far from converged) drifted apart by 9%.
 ROUNDING_DRIFT = {"fp64": 1e-8, "fp32": 1e-3}
 
 
