@@ -17,7 +17,8 @@ import pytest
 
 from sciml_teach.teach import release as rel
 
-LESSON = "01_floating_point"
+LESSON = "01_floating_point"      # graded: three autograded exercises, no open question
+WRITTEN = "02_float16_divergence"  # released only: it has an open question (a written answer)
 
 
 def _cells(nb):
@@ -30,12 +31,15 @@ def test_every_checked_exercise_gets_an_answer_cell_a_solution_and_a_hidden_test
     assert (tmp_path / "course" / "solutions").is_dir()
     for (lesson, _), path in zip(rel.lesson_paths(), written):
         graded = rel.graded_exercises(json.loads(lesson.read_text()))
+        open_ = rel.open_questions(json.loads(lesson.read_text()), lesson.name[:2])
         nb = json.loads(path.read_text())
         meta = [c["metadata"].get("nbgrader") for c in nb["cells"]]
-        tests = [m["grade_id"] for m in meta if m and m["grade"]]
+        tests = [m["grade_id"] for m in meta if m and m["grade"] and not m["solution"]]
         assert tests == [f"test_{eid.replace('.', '_')}" for eid, _ in graded], path.name
+        written_answers = [m["grade_id"] for m in meta if m and m["grade"] and m["solution"]]
+        assert written_answers == [f"open_{q.replace('.', '_')}" for q in open_], path.name
         text = "\n".join(src for _, src in _cells(nb))
-        assert text.count("### BEGIN SOLUTION") == len(graded), path.name
+        assert text.count("### BEGIN SOLUTION") == len(graded) + len(open_), path.name
         assert text.count("### BEGIN HIDDEN TESTS") == len(graded), path.name
         assert all(m["schema_version"] == 3 for m in meta if m)
 
@@ -84,12 +88,16 @@ def test_nbgrader_generates_the_student_release_and_grades_full_empty_and_wrong(
     rel.release(course, instructor=True)
     rel.release(tmp_path / "student", instructor=False)
     for other in (course / "source").iterdir():           # grade one lesson: keep the test small
-        if other.name != LESSON:
+        if other.name not in (LESSON, WRITTEN):
             shutil.rmtree(other)
-    _nbgrader(course, "generate_assignment", LESSON)
+    for lesson in (LESSON, WRITTEN):    # --student writes exactly what nbgrader hands out
+        _nbgrader(course, "generate_assignment", lesson)
+        handed_out = json.loads((course / "release" / lesson / f"{lesson}.ipynb").read_text())
+        ours = json.loads((tmp_path / "student" / "notebooks" / f"{lesson}.ipynb").read_text())
+        assert _cells(handed_out) == _cells(ours), lesson
+    assert ("markdown", f"**Your answer to 02.3 (open)**, with the numbers you measured:\n\n"
+            f"{rel.TEXT_STUB}") in _cells(handed_out)
     handed_out = json.loads((course / "release" / LESSON / f"{LESSON}.ipynb").read_text())
-    ours = json.loads((tmp_path / "student" / "notebooks" / f"{LESSON}.ipynb").read_text())
-    assert _cells(handed_out) == _cells(ours)  # --student writes exactly what nbgrader hands out
 
     source = json.loads((course / "source" / LESSON / f"{LESSON}.ipynb").read_text())
     wrong = json.loads(json.dumps(source))

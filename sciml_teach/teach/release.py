@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parents[2]            # a clone of the course re
 STUB = "# YOUR CODE HERE: replace None above by your answer"
 _ANSWER = re.compile(r"^(answer_\d+)\s*=\s*None\b.*$", re.MULTILINE)
 _CHECK = re.compile(r"""exercises\.check\(\s*["'](\d\d\.\d+)["']\s*,\s*(\w+)\s*\)""")
-_REGIONS = {"SOLUTION": STUB, "HIDDEN TESTS": None}   # region -> what the student copy keeps
+TEXT_STUB = "YOUR ANSWER HERE"      # nbgrader's own stub for a written answer
+_REGIONS = {"SOLUTION": True, "HIDDEN TESTS": False}   # region -> replaced by a stub (or removed)
+_ITEM = re.compile(r"^(?:# )?(\d+)\. ", re.MULTILINE)    # "1. ..." (markdown) or "# 1. ..." (code)
 
 
 def _meta(grade_id: str, solution: bool) -> dict:
@@ -66,6 +68,17 @@ def graded_exercises(nb: dict) -> list[tuple[str, str]]:
     return list(dict.fromkeys(found))
 
 
+def open_questions(nb: dict, lesson: str) -> list[str]:
+    """The Exercises section's numbered questions without a checker, as 'NN.k' ids: the open ones
+    (marked by hand with the rubric in docs/teaching.md)."""
+    numbered, checked = [], set()
+    for i in exercise_cells(nb):
+        text = _src(nb["cells"][i])
+        numbered += [f"{lesson}.{k}" for k in _ITEM.findall(text)]
+        checked |= {m.group(1) for m in _CHECK.finditer(text)}
+    return [q for q in dict.fromkeys(numbered) if q not in checked]
+
+
 def solution_code(solutions: dict, exercise_id: str, variable: str) -> str:
     """The worked solution of ``exercise_id``: the code under its ``## N.k`` heading up to the
     cell that checks it, ending with ``variable = <what that check was given>``."""
@@ -95,8 +108,9 @@ def _checked_expression(code: str, exercise_id: str) -> str:
     raise ValueError(f"no exercises.check({exercise_id!r}, ...) call in the solution")
 
 
-def instructor_notebook(lesson: dict, solutions: dict | None) -> dict:
-    """The nbgrader source of one lesson: answer cells with solution regions, hidden tests."""
+def instructor_notebook(lesson: dict, solutions: dict | None, number: str = "") -> dict:
+    """The nbgrader source of one lesson ``number``: answer cells with solution regions, hidden
+    tests, and a manually graded answer cell per open question."""
     nb, graded = copy.deepcopy(lesson), graded_exercises(lesson)
     if graded and solutions is None:
         raise ValueError("the lesson has checked exercises but no solutions notebook")
@@ -118,8 +132,11 @@ def instructor_notebook(lesson: dict, solutions: dict | None) -> dict:
         raise ValueError(f"no exercise cell sets {', '.join(f'{v} = None' for v in missing)}: "
                          "each checked answer needs such a line in the Exercises section")
     tests = [_test_cell(eid, var) for eid, var in graded]
-    if last_check is not None:
-        cells[last_check + 1:last_check + 1] = tests
+    tests += [_open_cell(q) for q in open_questions(lesson, number)] if number else []
+    section = exercise_cells(nb)
+    where = last_check if last_check is not None else (section[-1] if section else None)
+    if where is not None:
+        cells[where + 1:where + 1] = tests
     return nb
 
 
@@ -148,6 +165,19 @@ def _test_cell(exercise_id: str, variable: str) -> dict:
             "outputs": [], "source": source}
 
 
+def _open_cell(question: str) -> dict:
+    """A manually graded written answer (1 point) for an open question; the region holds where
+    the teacher finds the rubric and the worked answer."""
+    lesson, k = question.split(".")
+    source = (f"**Your answer to {question} (open)**, with the numbers you measured:\n\n"
+              f"### BEGIN SOLUTION\nMark with docs/teaching.md, \"Rubric for the open questions\", "
+              f"{question}; worked answer: solutions/, section {int(lesson)}.{k}.\n### END SOLUTION")
+    meta = _meta(f"open_{question.replace('.', '_')}", solution=True)
+    meta["nbgrader"].update(grade=True, points=1)
+    return {"cell_type": "markdown", "id": f"open-{question.replace('.', '-')}", "metadata": meta,
+            "source": source}
+
+
 def student_notebook(instructor: dict) -> dict:
     """What ``nbgrader generate_assignment`` hands out: solution regions cleared to STUB, hidden
     tests removed, outputs cleared; hints and the nbgrader metadata kept."""
@@ -156,17 +186,19 @@ def student_notebook(instructor: dict) -> dict:
         if cell["cell_type"] == "code":
             cell["source"] = _clear_regions(_src(cell))
             cell["outputs"], cell["execution_count"] = [], None
+        elif cell["metadata"].get("nbgrader", {}).get("solution"):
+            cell["source"] = _clear_regions(_src(cell), TEXT_STUB)
     return nb
 
 
-def _clear_regions(code: str) -> str:
+def _clear_regions(code: str, stub: str = STUB) -> str:
     out, region = [], None
     for line in code.splitlines():
         marker = line.strip()
         if region is None and marker.startswith("### BEGIN ") and marker[10:] in _REGIONS:
             region = marker[10:]
-            if _REGIONS[region] is not None:
-                out.append(line[:len(line) - len(line.lstrip())] + _REGIONS[region])
+            if _REGIONS[region]:
+                out.append(line[:len(line) - len(line.lstrip())] + stub)
         elif region is not None:
             region = None if marker == f"### END {region}" else region
         else:
@@ -229,7 +261,7 @@ def release(out: Path, instructor: bool, root: Path = ROOT) -> list[Path]:
         raise ValueError(f"output folder {str(out)!r} exists and is not empty: give a new folder")
     written = []
     for lesson, solutions in lesson_paths(root):
-        source = instructor_notebook(_read(lesson), solutions and _read(solutions))
+        source = instructor_notebook(_read(lesson), solutions and _read(solutions), lesson.name[:2])
         target = (out / "source" / lesson.stem / lesson.name if instructor
                   else out / "notebooks" / lesson.name)
         _write(source if instructor else student_notebook(source), target)
