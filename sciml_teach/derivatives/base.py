@@ -175,7 +175,8 @@ class DerivativeStrategy(ABC):
         check_inputs(model, branch_input, points)
         if getattr(getattr(model, "config", None), "n_outputs", 1) != 1:
             raise ValueError("derivative strategies need a single-output model: build the DeepONet "
-                             "with DeepONetConfig(n_outputs=1)")
+                             "with DeepONetConfig(n_outputs=1), or pass one field of a multi-output "
+                             "model, model.field(k)")
         dims = points.shape[1]
         wanted = normalise_requests([(0,) * dims, *requests], dims, requests_where(model, points))
         out = self._fields(model, branch_input, points.detach(), wanted)
