@@ -70,3 +70,16 @@ def test_the_board_plan_has_the_four_derivations_and_the_guide_links_it():
     assert len(headings) == 4
     for needle in ("float's bits", "branch × trunk", "∂/∂z, then ∂/∂a", "zero mode overflowing"):
         assert any(needle in h for h in headings), needle
+
+
+def test_the_slow_machine_list_names_real_sections_of_each_lesson():
+    rows = [line for line in _section("Slow machines: what to skip, and what the site shows instead")
+            .splitlines() if re.match(r"\| lesson \d\d \|", line)]
+    assert len(rows) == len(LESSONS)
+    for row, path in zip(rows, LESSONS):
+        assert row.startswith(f"| lesson {path.name[:2]} |")
+        nb = json.loads(path.read_text())
+        headings = {"".join(c["source"]).splitlines()[0][3:] for c in nb["cells"]
+                    if c["cell_type"] == "markdown" and "".join(c["source"]).startswith("## ")}
+        named = re.findall(r'"([^"]+)"', row.split("|")[2])
+        assert set(named) <= headings, f"{path.name}: no such section {sorted(set(named) - headings)}"
