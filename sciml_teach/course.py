@@ -84,14 +84,14 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("04", "04_deeponet_amp", "DeepONet + AMP", "lesson 03", "~25 min (estimated from measured step times)", "~30 s",
            "not yet measured", (("data-driven", 300, 3000), ("physics-informed", 100, 1000))),
     Lesson("05", "05_zero_coordinate_shift", "Zero Coordinate Shift", "lesson 04",
-           "~10 min (estimated)", "~15 s", "not yet measured"),
+           "~10 min before its trained-error, order and Stokes sections (estimated; not re-run)", "~15 s", "not yet measured"),
     Lesson("06", "06_fno_mixed_precision", "FNO mixed precision", "lessons 01 and 03",
-           "~8 min (estimated)", "~35 s", "not yet measured", (("settings", 150, 1500),)),
+           "~8 min before its round-off and Navier–Stokes sections (estimated; not re-run)", "~40 s", "not yet measured", (("settings", 150, 1500),)),
     Lesson("07", "07_capstone_zcs_amp", "capstone: ZCS + AMP", "lessons 03, 04 and 05",
            "~18 min (estimated from measured step times)", "~30 s", "not yet measured",
            (("combinations", 80, 1000),)),
     Lesson("08", "08_beyond_one_device", "beyond one device", "lessons 03, 05 and 07",
-           "~1 min", "~20 s", "not yet measured",
+           "~1 min before its per-rank program (not re-run)", "~30 s", "not yet measured",
            (("checks", 20, 20), ("seeds", 40, 500))),
 )
 
