@@ -28,7 +28,7 @@ from ..problems.stokes import StokesCavity
 from ..quick import is_quick, pick
 from ..train_step import TrainStep
 from .memory_budget import default_memory_budget
-from .strategy_runs import _is_oom, max_rel_diff
+from .strategy_runs import _is_oom, fit_memory, max_rel_diff
 
 
 def stokes_model(problem: StokesCavity = StokesCavity(), width: int = 128,
@@ -80,23 +80,15 @@ def reference_fields(problem, model, branch, points) -> dict:
 
 
 def predict_stokes_memory(strategy, device, width: int = 128) -> Callable[[int, int], float]:
-    """memory = c0 + c1 M + c2 N + c3 M N, fitted to four small steps. As in the strategy sweep
-    (:func:`~sciml_teach.experiments.strategy_runs.predict_memory`): saved bytes are exact at any
-    size, while a CUDA peak needs larger steps, each run once before it is measured."""
+    """memory = c0 + c1 M + c2 N + c3 M N, fitted to four small steps, as in the strategy sweep
+    (:func:`~sciml_teach.experiments.strategy_runs.fit_memory`)."""
     device = torch.device(device)
-    cuda = device.type == "cuda"
-    sizes = [(8, 512), (16, 512), (8, 1024), (16, 1024)] if cuda else [(2, 32), (4, 32), (2, 64), (4, 64)]
-    readings = []
-    for M, N in sizes:
+
+    def step_at(M: int, N: int):
         problem, branch, points = stokes_inputs(M, N)
         model = stokes_model(problem, width).to(device)
-        step = stokes_step(problem, strategy, model, branch, points, {})
-        if cuda:
-            step()  # warm-up: cuBLAS workspaces and autograd buffers of the first call
-        readings.append(measure_memory(step, device).bytes)
-    A = torch.tensor([[1.0, M, N, M * N] for M, N in sizes], dtype=torch.float64)
-    c = torch.linalg.solve(A, torch.tensor(readings, dtype=torch.float64))  # (4,)
-    return lambda M, N: float(c[0] + c[1] * M + c[2] * N + c[3] * M * N)
+        return stokes_step(problem, strategy, model, branch, points, {})
+    return fit_memory(step_at, device)
 
 
 def stokes_row(strategy, n_functions: int, n_points: int, device, budget: float,

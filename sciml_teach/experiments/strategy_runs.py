@@ -121,14 +121,9 @@ def max_rel_diff(fields: dict, reference: dict) -> float:
                for r, ref in reference.items())
 
 
-def predict_memory(problem_name: str, strategy, policy, device,
-                   width: int = 128) -> Callable[[int, int], float]:
-    """Fit memory = c0 + c1 M + c2 N + c3 M N from four small steps; return (M, N) -> bytes.
-
-    Every strategy's memory has this form (FuncLoop: M graphs of N points; DataVect: one graph of
-    M N points; ZCS and forward: one trunk graph of N points plus (M, N) fields), so tiny runs
-    predict large ones without running them.
-    """
+def fit_memory(step_at: Callable[[int, int], Callable[[], object]], device) -> Callable[[int, int], float]:
+    """Fit memory = c0 + c1 M + c2 N + c3 M N to four small steps ``step_at(M, N)()``; return
+    (M, N) -> bytes. Shared by the strategy sweep and the Stokes rows."""
     device = torch.device(device)
     # Saved bytes are exact at any size. A CUDA peak is rounded to allocator blocks and includes
     # first-call workspaces: tiny steps measure those, not the graph (on an H100 the tiny fit
@@ -138,15 +133,30 @@ def predict_memory(problem_name: str, strategy, policy, device,
     sizes = [(8, 512), (16, 512), (8, 1024), (16, 1024)] if cuda else [(2, 32), (4, 32), (2, 64), (4, 64)]
     readings = []
     for M, N in sizes:
-        problem, branch, points = case_inputs(SweepCase(problem_name, M, N))
-        model = get_policy(policy).cast_model(make_model(problem, width=width).to(device))
-        step = make_step(problem, strategy, model, branch, points, policy, device, {})
+        step = step_at(M, N)
         if cuda:
             step()  # warm-up: cuBLAS workspaces and autograd buffers of the first call
         readings.append(measure_memory(step, device).bytes)
     A = torch.tensor([[1.0, M, N, M * N] for M, N in sizes], dtype=torch.float64)
     c = torch.linalg.solve(A, torch.tensor(readings, dtype=torch.float64))  # (4,)
     return lambda M, N: float(c[0] + c[1] * M + c[2] * N + c[3] * M * N)
+
+
+def predict_memory(problem_name: str, strategy, policy, device,
+                   width: int = 128) -> Callable[[int, int], float]:
+    """Fit memory = c0 + c1 M + c2 N + c3 M N from four small steps; return (M, N) -> bytes.
+
+    Every strategy's memory has this form (FuncLoop: M graphs of N points; DataVect: one graph of
+    M N points; ZCS and forward: one trunk graph of N points plus (M, N) fields), so tiny runs
+    predict large ones without running them.
+    """
+    device = torch.device(device)
+
+    def step_at(M: int, N: int):
+        problem, branch, points = case_inputs(SweepCase(problem_name, M, N))
+        model = get_policy(policy).cast_model(make_model(problem, width=width).to(device))
+        return make_step(problem, strategy, model, branch, points, policy, device, {})
+    return fit_memory(step_at, device)
 
 
 def _is_oom(err: BaseException) -> bool:
