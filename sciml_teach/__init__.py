@@ -62,7 +62,7 @@ from .experiments.resolution_errors import (crossover, grf_inputs, on_grid, reso
                                            spectral_variant, train_reference_fno)
 from .experiments.solver_round_off import solve_burgers_rounded, solver_round_off
 from .viz.resolution import error_vs_resolution
-# Navier-Stokes, the precision schedule, super-resolution, factorised weights (lesson 06, issue 26)
+# Navier-Stokes, the precision schedule, super-resolution, factorised weights (lesson 06)
 from .problems import NavierStokesConfig, navier_stokes_dataset, solve_navier_stokes, taylor_green
 from .models.factorized import FactorizedSpectralConv
 from .models.fno import set_spectral_precision

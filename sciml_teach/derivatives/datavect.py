@@ -1,5 +1,5 @@
 """DataVect: materialise all M*N (function, point) pairs (Leng et al. 2024, arXiv:2311.00860:
-the baseline defined in Sec. 3.2 and compared in Sec. 4, as issue 27 reads the paper; the authors'
+the baseline defined in Sec. 3.2 and compared in Sec. 4, section numbers not checked against the paper's text; the authors'
 code runs it as ``deepxde_extensions/operator.py: PDEOperatorBatch``).
 
 Every pair gets its own copy of the point as a leaf of the graph, so one reverse pass gives all

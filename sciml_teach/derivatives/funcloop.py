@@ -1,6 +1,6 @@
 """FuncLoop: one forward pass, then one derivative graph per input function (Leng et al. 2024,
-arXiv:2311.00860: the baseline defined in Sec. 3.2 and compared in Sec. 4 -- section numbers as
-issue 27 reads the paper; the stored paper text was not available to check them here).
+arXiv:2311.00860: the baseline defined in Sec. 3.2 and compared in Sec. 4; these section numbers
+were not checked against the paper's text).
 
 As the authors ran it: their code trains with DeepXDE's ``PDEOperatorCartesianProd``, which runs
 the Cartesian-product DeepONet *once* on all M functions and the N shared points (the points are

@@ -8,7 +8,7 @@ rounding of the weights, ||g|| > c * L * ||theta||, with L a local Lipschitz con
 lipschitz-estimation-bounds/confirmation-of-theoretical-bounds.ipynb) use alpha = 2^-11
 (float16's unit roundoff, ~4.9e-4) in their bound on the relative gradient error,
 2 alpha ||theta|| / (||g|| / L + alpha ||theta||), which is below 1 exactly when
-||g|| > alpha * L * ||theta||. We could not check the paper's own statement of the constant here;
+||g|| > alpha * L * ||theta||. The paper's own statement of the constant was not checked against its text;
 :func:`descent_trace` records ||g|| / (L ||theta||) so any c can be compared.
 
 As the authors do it, at every step of a float16 AMP run (autocast + GradScaler):

@@ -47,8 +47,8 @@ def solve_burgers_rounded(u0: torch.Tensor, nu: float, t_end: float, dt: float,
     irfft = lambda v: _round(torch.fft.irfft(_round(v, dtype), n=n), dtype)    # (M, N)
     steps = max(1, round(t_end / dt))
     dt = t_end / steps
-    k = 2 * math.pi * torch.fft.rfftfreq(n, d=1.0 / n).double()               # (N/2+1,)
-    dealias = (torch.arange(k.numel()) < n / 3).double()                      # 2/3 rule
+    k = 2 * math.pi * torch.fft.rfftfreq(n, d=1.0 / n, device=u0.device).double()   # (N/2+1,)
+    dealias = (torch.arange(k.numel(), device=u0.device) < n / 3).double()           # 2/3 rule
     half_step = torch.exp(-nu * k**2 * dt / 2)                                # integrating factor
     g = -0.5j * k * dt * dealias                                              # d/dx (u^2 / 2)
     nonlinear = lambda v: g * rfft(irfft(v) ** 2)                             # (M, N/2+1)

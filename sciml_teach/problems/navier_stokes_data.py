@@ -16,6 +16,7 @@ import torch
 
 from ..checks import check_float, check_int
 from ..data_cache import cached
+from ..placement import resolve_device
 from ..progress import progress
 from .navier_stokes import initial_vorticity, solve_navier_stokes
 
@@ -54,7 +55,7 @@ class NavierStokesConfig:
 def _solve_all(n_samples: int, config: NavierStokesConfig, seed: int) -> dict:
     """w0 and w(T) on the solver's grid, (M, s, s) float32; a diverged flow is a ValueError.
     The flows are solved on the GPU when there is one (float64 either way)."""
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = resolve_device("auto")
     generator = torch.Generator().manual_seed(seed)
     w0 = initial_vorticity(n_samples, config.grid, config.alpha, config.tau, generator)
     chunks = list(torch.split(w0, CHUNK))
