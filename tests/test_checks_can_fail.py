@@ -449,6 +449,19 @@ def test_plain_funcloop_check_fails_when_the_loop_mixes_functions():
     fails(source.replace("u[i].sum()", "u.sum()"), "the loop should give ZCS's u_xx", **names)
 
 
+@pytest.mark.parametrize("needle, right, wrong, message", [
+    ("def datavect_u_xx", "repeat_interleave(N, 0)", "repeat(N, 1, 1)", "DataVect by hand"),   # pairs misaligned
+    ("def zcs_u_xx", "[0][0]     # scalar", "[0][1]     # scalar", "ZCS by hand"),                # z_t instead of z_x
+    ("def forward_u_xx", "return jvp(u_x, (x,), (e_x,))[1]", "return u_x(x)", "forward mode by hand"),  # first derivative only
+])
+def test_plain_strategy_checks_fail_on_a_broken_strategy(needle, right, wrong, message):
+    names = run_cell(cell("05", "tiny = st.DeepONet("))
+    names.update(run_cell(cell("05", "def funcloop_u_xx"), **names))   # the library's u_xx
+    source = cell("05", needle)
+    assert source.count(right) == 1, right
+    fails(source.replace(right, wrong), message, **names)
+
+
 @pytest.mark.parametrize("broken", [DroppedSecondDerivative(), CutFromTheWeights()])
 def test_trained_error_check_fails_on_a_subtly_wrong_strategy(broken):
     case = st.TrainedCase("reaction_diffusion", n_functions=4, n_points=100, steps=20, width=16)
